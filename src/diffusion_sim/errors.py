@@ -1,0 +1,24 @@
+"""The project's exception hierarchy.
+
+Every error a user can cause (a bad scenario file, a malformed edge list, a sweep
+that cannot be resumed) is a :class:`DiffusionSimError`. The command-line interface
+turns any of them into one line on standard error and exit status 2.
+"""
+
+from __future__ import annotations
+
+
+class DiffusionSimError(Exception):
+    """Root of every error the user can cause and fix."""
+
+
+class ScenarioError(DiffusionSimError):
+    """A scenario (or sweep spec) file is invalid: unknown key, bad type, out of range."""
+
+
+class NetworkInputError(DiffusionSimError):
+    """An edge-list or node-attribute file is malformed (the message names file and line)."""
+
+
+class SweepError(DiffusionSimError):
+    """A sweep cannot run, resume or merge as asked."""
