@@ -93,10 +93,11 @@ class PopulationParams:
 
 @dataclass(frozen=True)
 class TraitParams:
-    """Beta distribution of one trait, per group (mean in (0,1), concentration > 0).
+    """Beta distribution of one trait, per group (mean in [0,1], concentration > 0).
 
     A Beta(mean, concentration) has shape parameters ``a = mean·concentration`` and
-    ``b = (1 − mean)·concentration``; larger concentration means less spread.
+    ``b = (1 − mean)·concentration``; larger concentration means less spread. A mean
+    of exactly 0 or 1 gives everybody in the group that value (no draw).
     ``group_mean[g]`` / ``group_concentration[g]`` are the resolved values of group g+1.
     """
 
@@ -299,6 +300,8 @@ class Scenario:
         out["decision"] = _plain(self.decision)
         out["transmission"] = _plain(self.transmission)
         out["intervention"] = _plain(self.intervention)
+        if self.intervention.referral_need == default_referral_need(self.n_groups):
+            out["intervention"]["referral_need"] = []  # "the default for however many groups"
         return out
 
     def to_toml(self) -> str:
@@ -445,7 +448,7 @@ class _Loader:
               default: tuple[float, float]) -> TraitParams:
         allowed = ["mean", "concentration"] + [f"group{g + 1}" for g in range(n_groups)]
         self.check_keys(table, allowed, key + ".")
-        mean_meta = _num(0.0, 1.0, lo_open=True, hi_open=True)
+        mean_meta = _num(0.0, 1.0)  # 0 and 1 mean "everybody exactly 0 / 1"
         conc_meta = _num(0.0, None, lo_open=True)
         mean = self.number(table.get("mean", default[0]), key + ".mean", mean_meta)
         conc = self.number(table.get("concentration", default[1]), key + ".concentration",
@@ -529,11 +532,16 @@ class _Loader:
             if sum(iv.referral_need) <= 0:
                 raise self.fail("intervention.referral_need", "weights must not all be 0")
         else:
-            iv = dataclasses.replace(iv, referral_need=tuple(float(G - g) for g in range(G)))
+            iv = dataclasses.replace(iv, referral_need=default_referral_need(G))
         return Scenario(name=name, description=desc, steps=steps, population=pop,
                         traits=traits, digital_access=access, network=net,
                         strategies=strategies, decision=dec, transmission=tr,
                         intervention=iv, base_dir=base_dir)
+
+
+def default_referral_need(n_groups: int) -> tuple[float, ...]:
+    """Default clinician-referral weights: G, G−1, …, 1 (more need in deprived groups)."""
+    return tuple(float(n_groups - g) for g in range(n_groups))
 
 
 def default_scenario() -> Scenario:
@@ -544,6 +552,10 @@ def default_scenario() -> Scenario:
 def load(path: str | Path) -> Scenario:
     """Read and validate a scenario TOML file.
 
+    A file may start from another one with ``extends = "baseline.toml"`` (a path
+    relative to the file): its tables are merged key by key over the other file's,
+    so a variant states only what it changes.
+
     Raises
     ------
     ScenarioError
@@ -551,8 +563,34 @@ def load(path: str | Path) -> Scenario:
         names the file and the key (or the TOML line).
     """
     path = Path(path)
-    data = read_toml(path)
+    data = load_dict(path)
     return Scenario.from_dict(data, source=str(path), base_dir=path.parent)
+
+
+def load_dict(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The scenario dict of a file with its ``extends`` chain merged in."""
+    data = read_toml(path)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise ScenarioError(f"{path}: extends: must be a file name, got {parent!r}")
+    parent_path = (path.parent / parent).resolve()
+    if parent_path in _seen:
+        raise ScenarioError(f"{path}: extends: '{parent}' extends itself (a cycle)")
+    base = load_dict(parent_path, (*_seen, path.resolve()))
+    return merge_dicts(base, data)
+
+
+def merge_dicts(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """``over`` merged into a copy of ``base``, table by table."""
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, Mapping) and isinstance(out.get(k), Mapping):
+            out[k] = merge_dicts(dict(out[k]), v)
+        else:
+            out[k] = v
+    return out
 
 
 def read_toml(path: Path) -> dict[str, Any]:

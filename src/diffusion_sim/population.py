@@ -1,0 +1,101 @@
+"""People: ordered groups, per-group trait distributions and digital access.
+
+All per-person state lives in numpy arrays (one row per person) so that both engines
+and the metrics read the same memory; :class:`~diffusion_sim.model.Person` agents are
+views onto a row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from diffusion_sim.scenario import TRAITS, Scenario
+
+
+@dataclass
+class Population:
+    """The people of one run.
+
+    Attributes
+    ----------
+    group : ndarray of int8, shape (n,)
+        0-based group index; 0 is the most deprived group ("group 1" in scenario files).
+    traits : dict of str to ndarray of float64, shape (n,)
+        ``privacy_concern``, ``identity_sensitivity``, ``other_regard``,
+        ``receptiveness``, each in [0, 1].
+    access : ndarray of bool, shape (n,)
+        Digital access: on the platform at all.
+    """
+
+    group: np.ndarray
+    traits: dict[str, np.ndarray]
+    access: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return int(self.group.shape[0])
+
+    def group_sizes(self, n_groups: int) -> np.ndarray:
+        """Number of people per group (int64, length ``n_groups``)."""
+        return np.bincount(self.group, minlength=n_groups).astype(np.int64)
+
+    def nbytes(self) -> int:
+        return self.group.nbytes + self.access.nbytes + sum(a.nbytes for a in self.traits.values())
+
+
+def draw_groups(n: int, shares: tuple[float, ...], rng: np.random.Generator) -> np.ndarray:
+    """Assign ``n`` people to groups with exact sizes, in random order.
+
+    Group sizes follow ``shares`` by the largest-remainder rule (so a 20 % group of
+    2,000 people has exactly 400), then a random permutation decides who is where.
+    """
+    shares_a = np.asarray(shares, dtype=float)
+    raw = shares_a * n
+    sizes = np.floor(raw).astype(np.int64)
+    short = n - int(sizes.sum())
+    if short > 0:
+        order = np.argsort(-(raw - sizes), kind="stable")
+        sizes[order[:short]] += 1
+    group = np.repeat(np.arange(len(shares_a), dtype=np.int8), sizes)
+    return rng.permutation(group)
+
+
+def draw_population(
+    scenario: Scenario,
+    group: np.ndarray,
+    rng: np.random.Generator,
+    given_traits: dict[str, np.ndarray] | None = None,
+    given_access: np.ndarray | None = None,
+) -> Population:
+    """Draw every person's traits and access from the scenario's per-group distributions.
+
+    Draw order (part of the reproducibility contract): for each trait in
+    :data:`~diffusion_sim.scenario.TRAITS` order, for each group in order, one Beta
+    draw per member in ascending person index (none for a mean of
+    exactly 0 or 1); then one uniform per person for access.
+    Values given by a user's node file (``given_traits``, ``given_access``; NaN = not
+    given) replace the draws person by person.
+    """
+    n = group.shape[0]
+    traits: dict[str, np.ndarray] = {}
+    members = [np.flatnonzero(group == g) for g in range(scenario.n_groups)]
+    for name in TRAITS:
+        tp = scenario.traits[name]
+        values = np.empty(n, dtype=np.float64)
+        for g, idx in enumerate(members):
+            m, c = tp.group_mean[g], tp.group_concentration[g]
+            if 0.0 < m < 1.0:
+                values[idx] = rng.beta(m * c, (1.0 - m) * c, size=idx.size)
+            else:  # degenerate: everybody exactly 0 or 1, nothing drawn
+                values[idx] = m
+        if given_traits and name in given_traits:
+            given = given_traits[name]
+            values = np.where(np.isnan(given), values, given)
+        traits[name] = values
+    p_access = np.asarray(scenario.digital_access.group_probability)[group]
+    access = rng.random(n) < p_access
+    if given_access is not None:  # 1 / 0 where the user's file says, NaN elsewhere
+        access = np.where(np.isnan(given_access), access, given_access > 0.5)
+    return Population(group=group.astype(np.int8), traits=traits, access=access)
