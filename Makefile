@@ -1,0 +1,38 @@
+# The README's commands. Needs only python3 (3.11+) and make; everything else is
+# installed into .venv by the first target that needs it.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# pytest workers: both cores by default (override: make test JOBS=1)
+JOBS   ?= 2
+
+.PHONY: install demo test bench lint clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev,mpi]"
+	touch $(STAMP)
+
+## The main job: the bundled policy scenarios -> results/ (tables, figures, report)
+demo: $(STAMP)
+	$(BIN)/diffusion-sim compare experiments/policy_comparison.toml --out results/policy_comparison
+
+## The whole test suite
+test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks experiments
+	$(BIN)/python -m pytest -q -n $(JOBS) tests
+
+## Speed benchmarks (by hand, not in CI)
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_step.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks experiments
+	$(BIN)/ruff format --check src tests benchmarks experiments
+
+clean:
+	rm -rf $(VENV) build *.egg-info
