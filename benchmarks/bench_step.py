@@ -55,7 +55,7 @@ def step_times(n: int, steps: int, engine: str) -> list[float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="10000,100000,1000000")
-    ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--steps", type=int, default=52)
     ap.add_argument("--agent-max", type=int, default=100_000,
                     help="largest size at which the per-agent engine is timed")
     args = ap.parse_args()
@@ -69,7 +69,7 @@ def main() -> None:
         vec_med = float(np.median(vec))
         agent_med = float("nan")
         if n <= args.agent_max:
-            agent_steps = 3 if n > 20_000 else 6
+            agent_steps = args.steps
             agent_med = float(np.median(step_times(n, agent_steps, "agents")))
         rows.append((n, A.nnz, matvec, vec_med, agent_med))
         print(f"n={n:>9,} ties={A.nnz // 2:>10,}  matvec {1e3 * matvec:8.2f} ms  "

@@ -28,7 +28,7 @@ def test_disabled_strategy_is_never_chosen():
     t = table(**{"strategies.allocate.enabled": False, "strategies.embed.enabled": False})
     rng = np.random.default_rng(0)
     u = utilities(t, rng.random(1000), rng.random(1000), rng.random(1000), rng.random(1000), 2.0)
-    c = choose(u, rng.gumbel(size=(1000, 4)), 1.0)
+    c = choose(u, rng.random(1000), 1.0)
     assert set(np.unique(c)) <= {AVOID, OPEN}
 
 
@@ -38,19 +38,30 @@ def test_logit_frequencies_match_softmax():
     n = 200_000
     u = utilities(t, np.full(n, 0.3), np.full(n, 0.3), np.full(n, 0.3), np.zeros(n), 0.0)
     tau = 0.5
-    c = choose(u, rng.gumbel(size=(n, 4)), tau)
-    p = np.exp(u[0] / tau) / np.exp(u[0] / tau).sum()
+    c = choose(u, rng.random(n), tau)
+    p = np.exp(u[:, 0] / tau) / np.exp(u[:, 0] / tau).sum()
     freq = np.bincount(c, minlength=4) / n
     se = np.sqrt(p * (1 - p) / n)
     assert np.all(np.abs(freq - p) < 5 * se)
+
+
+def test_choice_inverts_the_cumulative_distribution_by_hand():
+    t = table()
+    u = utilities(t, 0.5, 0.5, 0.4, 0.0, 0.0)
+    w = np.exp(u / 0.5 - (u / 0.5).max())
+    cdf = np.cumsum(w) / w.sum()
+    for s_code in range(4):
+        lo = 0.0 if s_code == 0 else cdf[s_code - 1]
+        mid = (lo + cdf[s_code]) / 2
+        assert choose(u, mid, 0.5) == s_code
 
 
 def test_zero_temperature_is_best_response():
     t = table()
     u = utilities(t, np.array([0.0, 1.0]), np.array([0.0, 1.0]), np.array([0.0, 1.0]),
                   np.zeros(2), 0.0)
-    c = choose(u, np.random.default_rng(0).gumbel(size=(2, 4)), 0.0)
-    assert list(c) == list(np.argmax(u, axis=1))
+    c = choose(u, np.random.default_rng(0).random(2), 0.0)
+    assert list(c) == list(np.argmax(u, axis=0))
     assert c[0] == OPEN and c[1] == AVOID  # no concern: open; full concern: avoid
 
 
@@ -61,13 +72,13 @@ def test_more_privacy_concern_never_adds_open_sharers(pc, extra, ids, oreg, seen
                                                       seed, cl_alloc, cl_embed):
     """With open the highest control loss (MODEL.md's ordering), raising everybody's
     privacy concern can only turn open sharers into something else, draw by draw
-    (common noise) — so the expected share of open sharing cannot rise."""
+    (the same uniform per decider) — so the expected share of open sharing cannot rise."""
     t = table(**{"strategies.allocate.control_loss": cl_alloc,
                  "strategies.embed.control_loss": cl_embed,
                  "strategies.open.control_loss": 1.0})
     pc = np.array(pc)
     k = pc.size
-    noise = np.random.default_rng(seed).gumbel(size=(k, 4))
+    noise = np.random.default_rng(seed).random(k)
     args = (np.full(k, ids), np.full(k, oreg), np.full(k, seen), norm)
     before = choose(utilities(t, pc, *args), noise, tau) == OPEN
     after = choose(utilities(t, np.minimum(pc + extra, 1.0), *args), noise, tau) == OPEN

@@ -6,10 +6,16 @@ Utility of strategy ``s`` for a person (MODEL.md, step 1)::
           − other_regard·others_harm_s + norm_weight·seen_sharing
 
 for the sharing strategies; ``U_avoid = 0``. A disabled strategy has ``U = −inf``.
-With temperature ``τ > 0`` the person picks ``argmax_s (U_s/τ + G_s)`` with
-``G_s`` standard Gumbel noise, which is exactly the multinomial logit
-``P(s) ∝ exp(U_s/τ)``; with ``τ = 0`` it is the deterministic best response
-``argmax_s U_s`` (ties go to the lower code: avoid < allocate < embed < open).
+With temperature ``τ > 0`` the choice is the multinomial logit
+``P(s) = exp(U_s/τ) / Σ_r exp(U_r/τ)``, drawn by inverting its cumulative
+distribution with one uniform ``u`` per decider (strategies in code order: the first
+``s`` whose cumulative weight exceeds ``u`` times the total). With ``τ = 0`` it is the
+deterministic best response ``argmax_s U_s`` (ties go to the lower code:
+avoid < allocate < embed < open) and no uniform is used.
+
+Because ``open`` is the last code, for a fixed ``u`` a person shares openly exactly
+when ``u > 1 − P(open)``: anything that lowers ``P(open)`` can only turn open sharers
+into something else, draw by draw.
 """
 
 from __future__ import annotations
@@ -69,35 +75,55 @@ def utilities(
     seen_sharing: np.ndarray | float,
     norm_weight: float,
 ) -> np.ndarray:
-    """Utilities of the four strategies, shape ``(..., 4)``.
+    """Utilities of the four strategies, strategy-major: shape ``(4,) + shape(person)``.
 
     Parameters are per person (arrays of shape ``(k,)``) or one person's scalars;
     ``seen_sharing`` ∈ [0, 1] is the share of the person's ties seen sharing last step.
-    The arithmetic is elementwise IEEE double, so a person's row is bit-identical
-    whether computed alone (per-agent engine) or in a batch (vectorised engine).
+    Row ``s`` holds strategy ``s`` for everybody, so the arithmetic runs over long
+    contiguous rows; it is elementwise IEEE double, so a person's utilities are
+    bit-identical whether computed alone (per-agent engine) or in a batch.
     """
-    pc = np.asarray(privacy_concern, dtype=np.float64)[..., None]
-    ids = np.asarray(identity_sensitivity, dtype=np.float64)[..., None]
-    oreg = np.asarray(other_regard, dtype=np.float64)[..., None]
-    seen = np.asarray(seen_sharing, dtype=np.float64)[..., None]
+    pc = np.asarray(privacy_concern, dtype=np.float64)
+    ids = np.asarray(identity_sensitivity, dtype=np.float64)
+    oreg = np.asarray(other_regard, dtype=np.float64)
+    seen = np.asarray(seen_sharing, dtype=np.float64)
+    col = (slice(None),) + (None,) * pc.ndim
+
+    def c(a: np.ndarray) -> np.ndarray:
+        return a[col]
+
     u = (
-        table.benefit
-        - pc * table.control_loss
-        - ids * table.identity_risk
-        - oreg * table.others_harm
-        + (norm_weight * seen) * table.sharing
+        c(table.benefit)
+        - pc * c(table.control_loss)
+        - ids * c(table.identity_risk)
+        - oreg * c(table.others_harm)
+        + (norm_weight * seen) * c(table.sharing)
     )
-    return np.where(table.enabled, u, -np.inf)
+    return np.where(c(table.enabled), u, -np.inf)
 
 
-def choose(utility: np.ndarray, gumbel: np.ndarray | None, temperature: float) -> np.ndarray:
-    """Strategy codes from utilities ``(..., 4)`` and Gumbel noise of the same shape.
+def choose(utility: np.ndarray, uniform: np.ndarray | float | None,
+           temperature: float) -> np.ndarray:
+    """Strategy codes from strategy-major utilities ``(4, ...)`` and one uniform in
+    [0, 1) per person.
 
-    ``temperature == 0`` ignores the noise (deterministic best response).
+    ``temperature == 0`` ignores the uniform (deterministic best response, ties to the
+    lower code).
     """
-    if temperature == 0.0 or gumbel is None:
-        return np.argmax(utility, axis=-1)
-    return np.argmax(utility / temperature + gumbel, axis=-1)
+    if temperature == 0.0 or uniform is None:
+        return np.argmax(utility, axis=0)
+    scaled = utility / temperature
+    top = np.maximum(np.maximum(scaled[0], scaled[1]), np.maximum(scaled[2], scaled[3]))
+    weight = np.exp(scaled - top)
+    c1 = weight[0] + weight[1]
+    c2 = c1 + weight[2]
+    c3 = c2 + weight[3]
+    threshold = np.asarray(uniform) * c3
+    # the first strategy whose cumulative weight exceeds the threshold
+    code = (weight[0] <= threshold).astype(np.int64) + (c1 <= threshold) + (c2 <= threshold)
+    # (u·total can round up to total: never pick a disabled last strategy then)
+    last = np.where(weight[3] > 0, 3, np.where(weight[2] > 0, 2, np.where(weight[1] > 0, 1, 0)))
+    return np.minimum(code, last)
 
 
 def strategy_code(name: str) -> int:

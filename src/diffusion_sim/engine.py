@@ -42,6 +42,24 @@ def _flag(n: int, idx: np.ndarray) -> np.ndarray:
     return out
 
 
+def _has_tie(indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray, cols: np.ndarray
+             ) -> np.ndarray:
+    """Position of tie ``rows[j] -> cols[j]`` in the CSR arrays, or -1 (vectorised
+    binary search within each row; rows' neighbours are sorted)."""
+    lo = indptr[rows].copy()
+    hi = indptr[rows + 1].copy()
+    while True:
+        active = lo < hi
+        if not active.any():
+            break
+        mid = (lo + hi) // 2
+        go_right = active & (indices[np.minimum(mid, indices.size - 1)] < cols)
+        lo = np.where(go_right, mid + 1, lo)
+        hi = np.where(active & ~go_right, mid, hi)
+    found = (lo < indptr[rows + 1]) & (indices[np.minimum(lo, indices.size - 1)] == cols)
+    return np.where(found, lo, -1)
+
+
 def vectorized_step(m: DiffusionModel) -> StepEvents:
     """Advance ``m`` by one step with array operations; returns the step's events."""
     from diffusion_sim.model import (
@@ -68,41 +86,36 @@ def vectorized_step(m: DiffusionModel) -> StepEvents:
         deciders = can_share[m.engaged_step[can_share] == m.t - 1]
     else:
         deciders = can_share[rng.random(can_share.size) < sc.decision.share_rate]
-    m.strategy[:] = -1
+    m.strategy.fill(-1)
     if m.forced is not None:
         choices = np.full(deciders.size, m.forced, dtype=np.int64)
     else:
-        noise = rng.gumbel(size=(deciders.size, 4)) if m.draw_gumbel else None
+        draw = rng.random(deciders.size) if m.draw_choice else None
         seen = m.seen_sharing[deciders] / np.maximum(m.degree[deciders], 1)
         u = utilities(table, m.traits["privacy_concern"][deciders],
                       m.traits["identity_sensitivity"][deciders],
                       m.traits["other_regard"][deciders], seen, sc.decision.norm_weight)
-        choices = choose(u, noise, sc.decision.temperature).astype(np.int64)
+        choices = choose(u, draw, sc.decision.temperature)
     m.strategy[deciders] = choices
 
-    # 2. share: first-hand exposures ---------------------------------------
+    # 2. share: first-hand exposures (one draw per tie of each sharer) ------
     act = choices != AVOID
-    sharers, s_strategy = deciders[act], choices[act]
-    pos, owner = ties_of(indptr, sharers)
-    tgt = indices[pos].astype(np.int64)
-    tie_strong = strong[pos]
-    e_strategy = s_strategy[owner]
-    in_aud = tie_strong | ~table.strong_only[e_strategy]
+    sharers = deciders[act]
+    tgt, tie_strong, start = net.ties_of(sharers)
+    per_sharer = np.diff(start)
+    # code = 2·strategy + strong indexes the small per-tie tables
+    code = np.repeat((choices[act] * 2).astype(np.int8), per_sharer) + tie_strong
+    draws = rng.random(tgt.size)
+    in_aud = m.in_audience_flat[code]
     m.seen_next += np.bincount(tgt[in_aud], minlength=n).astype(np.int32)
-    aud_src = sharers[owner[in_aud]]
-    aud_tgt = tgt[in_aud]
-    aud_strategy = e_strategy[in_aud]
-    aud_strong = tie_strong[in_aud]
-    audience_keys = aud_src * n + aud_tgt  # ascending: sharers ascending, ties sorted
-    reach = m.access[aud_tgt]
-    d_src, d_tgt = aud_src[reach], aud_tgt[reach]
-    d_strategy, d_strong = aud_strategy[reach], aud_strong[reach]
-    hit = rng.random(d_tgt.size) < m.p_tie[d_strategy, d_strong.astype(np.intp)]
-    h_src, h_tgt, h_strategy = d_src[hit], d_tgt[hit], d_strategy[hit]
-    exposed1_idx, first = np.unique(h_tgt, return_index=True)  # first hit = lowest sharer
-    exposed_first = _flag(n, exposed1_idx)
-    source = h_src[first]
-    source_strategy = h_strategy[first]
+    hit = np.flatnonzero((draws < m.p_tie_audience[code]) & m.access[tgt])
+    h_tgt = tgt[hit]
+    h_src = np.repeat(sharers, per_sharer)[hit]
+    h_strategy = code[hit] // 2
+    # the first source of each receiver is its lowest-index sharer (sharers ascend)
+    first_src = np.full(n, n, dtype=np.int64)
+    np.minimum.at(first_src, h_tgt, h_src)
+    exposed_first = first_src < n
     is_open = h_strategy == OPEN
     open_from_higher = _flag(n, h_tgt[is_open & (m.group[h_src] > m.group[h_tgt])])
     not_only_open = _flag(n, h_tgt[~is_open])
@@ -111,23 +124,24 @@ def vectorized_step(m: DiffusionModel) -> StepEvents:
     exposed_second = np.zeros(n, dtype=bool)
     unwanted_sources = np.zeros(0, dtype=np.int64)
     rp = sc.transmission.reshare_prob
-    if rp > 0 and exposed1_idx.size:
-        resh = rng.random(exposed1_idx.size) < rp
-        resharers = exposed1_idx[resh]
-        origin, o_strategy = source[resh], source_strategy[resh]
-        pos2, owner2 = ties_of(indptr, resharers)
-        tgt2 = indices[pos2].astype(np.int64)
-        e_origin = origin[owner2]
-        ok = (tgt2 != e_origin) & m.access[tgt2]
-        tgt2, e_origin, pos2 = tgt2[ok], e_origin[ok], pos2[ok]
-        e_strategy2 = o_strategy[owner2[ok]]
-        hit2 = rng.random(tgt2.size) < m.p_tie[e_strategy2, strong[pos2].astype(np.intp)]
-        tgt2, e_origin = tgt2[hit2], e_origin[hit2]
+    if rp > 0:
+        exposed1_idx = np.flatnonzero(exposed_first)
+        resharers = exposed1_idx[rng.random(exposed1_idx.size) < rp]
+        origin = first_src[resharers]
+        # the source's strategy: the decision of the origin this step
+        o_strategy = m.strategy[origin].astype(np.int64)
+        tgt2, strong2, start2 = net.ties_of(resharers)
+        draws2 = rng.random(tgt2.size)
+        per_resharer = np.diff(start2)
+        e_origin = np.repeat(origin, per_resharer)
+        p2 = m.p_tie.ravel()[np.repeat(o_strategy * 2, per_resharer) + strong2]
+        hit2 = np.flatnonzero((draws2 < p2) & (tgt2 != e_origin) & m.access[tgt2])
+        tgt2, e_origin = tgt2[hit2].astype(np.int64), e_origin[hit2]
         exposed_second[tgt2] = True
-        keys = e_origin * n + tgt2
-        where = np.searchsorted(audience_keys, keys)
-        inside = where < audience_keys.size
-        inside[inside] = audience_keys[where[inside]] == keys[inside]
+        where = _has_tie(indptr, indices, e_origin, tgt2)
+        inside = where >= 0
+        inside[inside] = (strong[where[inside]]
+                          | ~table.strong_only[m.strategy[e_origin[inside]]])
         unwanted_sources = e_origin[~inside]
 
     # 2d. broadcast ------------------------------------------------------------
@@ -138,20 +152,19 @@ def vectorized_step(m: DiffusionModel) -> StepEvents:
         broadcast[open_to[rng.random(open_to.size) < rate]] = True
 
     # 3. respond -------------------------------------------------------------
-    peer = exposed_first | exposed_second
-    exposed = peer | broadcast
-    via = np.where(broadcast, BY_BROADCAST, BY_PEER).astype(np.int8)
+    exposed = exposed_first | exposed_second | broadcast
     new_aware = np.flatnonzero(exposed & (state == UNAWARE))
     state[new_aware] = AWARE
-    m.reached_by[new_aware] = via[new_aware]
+    m.reached_by[new_aware] = np.where(broadcast[new_aware], BY_BROADCAST, BY_PEER)
     candidates = np.flatnonzero(exposed & (state == AWARE))
-    penalised = (open_from_higher & ~not_only_open & ~exposed_second & ~broadcast)[candidates]
+    penalised = (open_from_higher[candidates] & ~not_only_open[candidates]
+                 & ~exposed_second[candidates] & ~broadcast[candidates])
     p_engage = m.traits["receptiveness"][candidates] * np.where(
         penalised, sc.transmission.comparison_penalty, 1.0)
     new_engaged = candidates[rng.random(candidates.size) < p_engage]
     state[new_engaged] = ENGAGED
     m.engaged_step[new_engaged] = m.t
-    m.engaged_via[new_engaged] = via[new_engaged]
+    m.engaged_via[new_engaged] = np.where(broadcast[new_engaged], BY_BROADCAST, BY_PEER)
 
     # 3b. attrition ------------------------------------------------------------
     new_disengaged = np.zeros(0, dtype=np.int64)

@@ -12,14 +12,16 @@ Draw protocol of one step (all from ``model.rng``; "ascending" = by person index
 
 1. ``share``: one uniform per engaged person with digital access, ascending (not
    drawn in ``share_once`` mode).
-2. ``gumbel``: four standard Gumbel variates per decider, ascending (only when the
-   temperature is > 0 and no strategy is forced).
-3. ``tie``: one uniform per tie of each sharer that lies in its audience and leads
-   to a person with access; sharers ascending, each sharer's ties ascending.
+2. ``choice``: one uniform per decider, ascending (only when the temperature is
+   > 0 and no strategy is forced).
+3. ``tie``: one uniform per tie of each sharer (decision other than avoid); sharers
+   ascending, each sharer's ties ascending. A tie outside the audience, or to a
+   person without access, draws but cannot transmit.
 4. ``reshare``: one uniform per person exposed first-hand this step, ascending
    (only when ``reshare_prob > 0``).
-5. ``reshare tie``: one uniform per tie of each resharer that leads to a person
-   with access other than the original sharer; resharers ascending, ties ascending.
+5. ``reshare tie``: one uniform per tie of each resharer; resharers ascending,
+   ties ascending (ties to the original sharer or to people without access draw
+   but cannot transmit).
 6. ``broadcast``: one uniform per person not (yet) engaged, ascending (only when
    ``broadcast_rate > 0``).
 7. ``engage``: one uniform per exposed person who is aware after step 5, ascending.
@@ -221,12 +223,12 @@ class Person(mesa.Agent):
             m.strategy[self.index] = NO_DECISION
             return
         dec = m.scenario.decision
-        noise = m.rng.gumbel(size=4) if m.draw_gumbel else None
+        draw = m.rng.random() if m.draw_choice else None
         degree = int(m.degree[self.index])
         seen = int(m.seen_sharing[self.index]) / max(degree, 1)
         u = utilities(m.table, self.privacy_concern, self.identity_sensitivity,
                       self.other_regard, seen, dec.norm_weight)
-        code = m.forced if m.forced is not None else int(choose(u, noise, dec.temperature))
+        code = m.forced if m.forced is not None else int(choose(u, draw, dec.temperature))
         m.strategy[self.index] = code
         m._events["deciders"].append(self.index)
         m._events["choices"].append(code)
@@ -238,12 +240,11 @@ class Person(mesa.Agent):
         if s in (NO_DECISION, AVOID):
             return
         for k, strong in self.ties():
+            draw = m.rng.random()
             if m.table.strong_only[s] and not strong:
                 continue  # allocation reaches strong ties only
             m.seen_next[k] += 1
-            if not m.access[k]:
-                continue  # not on the platform: cannot be reached
-            if m.rng.random() < m.p_tie[s, int(strong)]:
+            if m.access[k] and draw < m.p_tie[s, int(strong)]:  # no access: unreachable
                 m.person(k).receive(self, s)
 
     def receive(self, sharer: Person, s: int) -> None:
@@ -271,9 +272,10 @@ class Person(mesa.Agent):
         m = self.model
         origin, s = self._source, self._source_strategy
         for k, strong in self.ties():
+            draw = m.rng.random()
             if k == origin or not m.access[k]:
                 continue
-            if m.rng.random() < m.p_tie[s, int(strong)]:
+            if draw < m.p_tie[s, int(strong)]:
                 m.person(k)._exposed_second = True
                 if not m.in_audience(origin, s, k):
                     m._events["unwanted_sources"].append(origin)
@@ -387,11 +389,15 @@ class DiffusionModel(mesa.Model):
         self.table = StrategyArrays.from_scenario(sc)
         dec = sc.decision
         self.forced = strategy_code(dec.forced_strategy) if dec.forced_strategy else None
-        self.draw_gumbel = dec.temperature > 0 and self.forced is None
+        self.draw_choice = dec.temperature > 0 and self.forced is None
         weights = np.array([sc.network.weak_weight, sc.network.strong_weight])
         # p_tie[s, strong]: chance that one tie transmits under strategy s
         self.p_tie = -np.expm1(-sc.transmission.transmissibility
                                * np.outer(self.table.fidelity, weights))
+        # the same, 0 outside the audience; flat index 2·strategy + strong
+        in_audience = np.column_stack([~self.table.strong_only, np.ones(4, bool)])
+        self.p_tie_audience = np.where(in_audience, self.p_tie, 0.0).ravel()
+        self.in_audience_flat = in_audience.ravel()
 
         self.seeds = choose_seeds(sc, pop, self.network.degree, streams.population)
         self.state[self.seeds] = ENGAGED

@@ -81,37 +81,91 @@ class Network:
         """Memory held by the adjacency arrays."""
         return self.indptr.nbytes + self.indices.nbytes + self.strong.nbytes
 
+    def ties_of(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every tie of ``rows`` (ascending), in CSR order, in one C-level pass.
+
+        Returns ``(targets, strong, row_start)``: the neighbour and strength (int8) of
+        each tie, and where each row's ties start (length ``len(rows) + 1``).
+        Uses scipy's CSR row indexing on a view that shares this network's arrays.
+        """
+        sub = self._strength_matrix()[rows]
+        return sub.indices, sub.data, sub.indptr
+
+    def _strength_matrix(self) -> sp.csr_matrix:
+        cached = self.__dict__.get("_strength_csr")
+        if cached is None:
+            idx_dtype = np.int32 if self.indices.size < 2**31 - 1 else np.int64
+            cached = sp.csr_matrix(
+                (self.strong.view(np.int8), self.indices.astype(idx_dtype, copy=False),
+                 self.indptr.astype(idx_dtype, copy=False)),
+                shape=(self.n, self.n), copy=False)
+            object.__setattr__(self, "_strength_csr", cached)
+        return cached
+
 
 def from_edges(n: int, src: np.ndarray, dst: np.ndarray, strong: np.ndarray | None = None,
-               notes: tuple[str, ...] = ()) -> tuple[Network, dict[str, int]]:
-    """Build a :class:`Network` from undirected edge arrays (vectorised).
+               notes: tuple[str, ...] = (), strong_fraction: float | None = None,
+               rng: np.random.Generator | None = None) -> tuple[Network, dict[str, int]]:
+    """Build a :class:`Network` from undirected edge arrays (vectorised, no Python loop).
 
     Self-loops are dropped and duplicate pairs merged (a merged tie is strong if any
-    copy is). Returns the network and the counts ``{"self_loops", "duplicates"}``.
+    copy is). With ``strong_fraction`` and ``rng`` instead of ``strong``, each distinct
+    tie is strong with that probability: one uniform per tie, in ascending (min, max)
+    order. Returns the network and the counts ``{"self_loops", "duplicates"}``.
+
+    The CSR arrays are filled by a counting sort: the distinct ties sorted by
+    (min, max) give every row's higher neighbours in order; a stable sort by max gives
+    every row's lower neighbours in order; a row is its lower then its higher ones.
     """
     src = np.asarray(src, dtype=np.int64)
     dst = np.asarray(dst, dtype=np.int64)
-    s = np.zeros(src.shape[0], bool) if strong is None else np.asarray(strong, bool)
     loop = src == dst
     n_loops = int(loop.sum())
-    src, dst, s = src[~loop], dst[~loop], s[~loop]
-    a, b = np.minimum(src, dst), np.maximum(src, dst)
+    keep = ~loop
+    a, b = np.minimum(src[keep], dst[keep]), np.maximum(src[keep], dst[keep])
+    del src, dst
     key = a * n + b
-    uniq, inverse = np.unique(key, return_inverse=True)
-    n_dupes = int(key.shape[0] - uniq.shape[0])
-    if n_dupes:
-        s_u = np.zeros(uniq.shape[0], bool)
-        np.logical_or.at(s_u, inverse, s)
+    del a, b
+    if strong is None:
+        key.sort()  # (numpy's hash-based unique is several times slower here)
+        distinct = np.empty(key.shape[0], dtype=bool)
+        distinct[:1] = True
+        np.not_equal(key[1:], key[:-1], out=distinct[1:])
+        uniq = key[distinct]
+        n_dupes = int(key.shape[0] - uniq.shape[0])
+        if rng is not None and strong_fraction is not None:
+            s_u = rng.random(uniq.shape[0]) < strong_fraction
+        else:
+            s_u = np.zeros(uniq.shape[0], bool)
     else:
-        s_u = s[np.argsort(key, kind="stable")] if key.size else s
-    a, b = uniq // n, uniq % n
-    rows = np.concatenate([a, b])
-    cols = np.concatenate([b, a])
-    st = np.concatenate([s_u, s_u])
-    order = np.argsort(rows * n + cols, kind="stable")
+        uniq, inverse = np.unique(key, return_inverse=True)
+        n_dupes = int(key.shape[0] - uniq.shape[0])
+        s_u = np.zeros(uniq.shape[0], bool)
+        np.logical_or.at(s_u, inverse, np.asarray(strong, bool)[keep])
+        del inverse
+    del key
+    lo, hi = uniq // n, uniq % n
+    del uniq
+    lower_count = np.bincount(hi, minlength=n)  # neighbours below the row
+    degree = lower_count + np.bincount(lo, minlength=n)
     indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-    net = Network(indptr, cols[order].astype(np.int32), st[order], tuple(notes))
+    np.cumsum(degree, out=indptr[1:])
+    indices = np.empty(int(indptr[-1]), dtype=np.int32)
+    strong_flags = np.empty(int(indptr[-1]), dtype=bool)
+    # higher neighbours of row lo: after the row's lower ones, in (lo, hi) order
+    first_of_row = np.searchsorted(lo, lo, side="left")
+    pos = indptr[lo] + lower_count[lo] + (np.arange(lo.shape[0]) - first_of_row)
+    del first_of_row
+    indices[pos] = hi
+    strong_flags[pos] = s_u
+    # lower neighbours of row hi: a stable sort by hi keeps lo ascending within a row
+    order = np.argsort(hi, kind="stable")
+    hi_sorted = hi[order]
+    first_of_row = np.searchsorted(hi_sorted, hi_sorted, side="left")
+    pos = indptr[hi_sorted] + (np.arange(hi_sorted.shape[0]) - first_of_row)
+    indices[pos] = lo[order]
+    strong_flags[pos] = s_u[order]
+    net = Network(indptr, indices, strong_flags, tuple(notes))
     return net, {"self_loops": n_loops, "duplicates": n_dupes}
 
 
@@ -275,13 +329,7 @@ def build_network(params: NetworkParams, groups: np.ndarray, rng: np.random.Gene
         src, dst = sbm(groups, c, params.homophily, rng)
     else:
         raise ValueError(f"build_network cannot generate kind {params.kind!r}")
-    net, _ = from_edges(n, src, dst)
-    # strength per undirected tie, in ascending (min, max) order = the upper triangle
-    rows = np.repeat(np.arange(n, dtype=np.int64), net.degree)
-    upper = rows < net.indices
-    strong_upper = rng.random(int(upper.sum())) < params.strong_fraction
-    a, b = rows[upper], net.indices[upper].astype(np.int64)
-    net, _ = from_edges(n, a, b, strong_upper)
+    net, _ = from_edges(n, src, dst, strong_fraction=params.strong_fraction, rng=rng)
     return net
 
 
