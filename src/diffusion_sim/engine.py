@@ -3,9 +3,10 @@
 Semantics and random draws are exactly those of the per-agent rules in
 :class:`diffusion_sim.model.Person` (see the draw protocol in :mod:`diffusion_sim.model`).
 Exposure works on the ties of the people who act this step: the ties of all sharers
-are gathered from the CSR adjacency in one ``np.repeat``/``arange`` pass, so the cost
-of a step grows with the number of ties of *active* people, and is at most that of a
-sparse matrix-vector product when everybody shares.
+are gathered from the CSR adjacency in one C-level pass (``Network.ties_of``), so the
+cost of a step grows with the number of ties of *active* people rather than with the
+whole graph; what reached each person is kept as bits of one byte per person, and the
+response runs on the exposed people only.
 """
 
 from __future__ import annotations
@@ -20,26 +21,9 @@ if TYPE_CHECKING:
     from diffusion_sim.model import DiffusionModel, StepEvents
 
 
-def ties_of(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Positions in the CSR arrays of every tie of ``rows`` (ascending rows, ties in order).
-
-    Returns ``(positions, owner)`` where ``owner[j]`` indexes ``rows``.
-    """
-    starts = indptr[rows]
-    counts = indptr[rows + 1] - starts
-    total = int(counts.sum())
-    owner = np.repeat(np.arange(rows.size, dtype=np.int64), counts)
-    if total == 0:
-        return np.zeros(0, dtype=np.int64), owner
-    shift = starts - (np.cumsum(counts) - counts)
-    positions = np.arange(total, dtype=np.int64) + shift[owner]
-    return positions, owner
-
-
-def _flag(n: int, idx: np.ndarray) -> np.ndarray:
-    out = np.zeros(n, dtype=bool)
-    out[idx] = True
-    return out
+# bits of the per-person "what reached me this step" byte
+FIRST_HAND, SECOND_HAND, BROADCAST, OPEN_FROM_HIGHER, NOT_ONLY_OPEN = 1, 2, 4, 8, 16
+EXPOSED = FIRST_HAND | SECOND_HAND | BROADCAST
 
 
 def _has_tie(indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray, cols: np.ndarray
@@ -108,24 +92,24 @@ def vectorized_step(m: DiffusionModel) -> StepEvents:
     draws = rng.random(tgt.size)
     in_aud = m.in_audience_flat[code]
     m.seen_next += np.bincount(tgt[in_aud], minlength=n).astype(np.int32)
-    hit = np.flatnonzero((draws < m.p_tie_audience[code]) & m.access[tgt])
+    hit = np.flatnonzero((draws < m.p_tie_audience[code]) & m.access.take(tgt))
     h_tgt = tgt[hit]
     h_src = np.repeat(sharers, per_sharer)[hit]
-    h_strategy = code[hit] // 2
-    # the first source of each receiver is its lowest-index sharer (sharers ascend)
-    first_src = np.full(n, n, dtype=np.int64)
-    np.minimum.at(first_src, h_tgt, h_src)
-    exposed_first = first_src < n
-    is_open = h_strategy == OPEN
-    open_from_higher = _flag(n, h_tgt[is_open & (m.group[h_src] > m.group[h_tgt])])
-    not_only_open = _flag(n, h_tgt[~is_open])
+    is_open = code[hit] >= 2 * OPEN
+    # what reached each person this step, as bits of one byte per person
+    reached = np.zeros(n, dtype=np.uint8)
+    reached[h_tgt] |= FIRST_HAND
+    reached[h_tgt[is_open & (m.group[h_src] > m.group[h_tgt])]] |= OPEN_FROM_HIGHER
+    reached[h_tgt[~is_open]] |= NOT_ONLY_OPEN
 
     # 2b-c. reshares: loss of control ----------------------------------------
-    exposed_second = np.zeros(n, dtype=bool)
     unwanted_sources = np.zeros(0, dtype=np.int64)
     rp = sc.transmission.reshare_prob
     if rp > 0:
-        exposed1_idx = np.flatnonzero(exposed_first)
+        # the first source of each receiver is its lowest-index sharer (sharers ascend)
+        first_src = np.full(n, n, dtype=np.int64)
+        np.minimum.at(first_src, h_tgt, h_src)
+        exposed1_idx = np.flatnonzero(reached & FIRST_HAND)
         resharers = exposed1_idx[rng.random(exposed1_idx.size) < rp]
         origin = first_src[resharers]
         # the source's strategy: the decision of the origin this step
@@ -137,7 +121,7 @@ def vectorized_step(m: DiffusionModel) -> StepEvents:
         p2 = m.p_tie.ravel()[np.repeat(o_strategy * 2, per_resharer) + strong2]
         hit2 = np.flatnonzero((draws2 < p2) & (tgt2 != e_origin) & m.access[tgt2])
         tgt2, e_origin = tgt2[hit2].astype(np.int64), e_origin[hit2]
-        exposed_second[tgt2] = True
+        reached[tgt2] |= SECOND_HAND
         where = _has_tie(indptr, indices, e_origin, tgt2)
         inside = where >= 0
         inside[inside] = (strong[where[inside]]
@@ -145,26 +129,34 @@ def vectorized_step(m: DiffusionModel) -> StepEvents:
         unwanted_sources = e_origin[~inside]
 
     # 2d. broadcast ------------------------------------------------------------
-    broadcast = np.zeros(n, dtype=bool)
     rate = sc.intervention.broadcast_rate
     if rate > 0:
         open_to = np.flatnonzero(state <= AWARE)
-        broadcast[open_to[rng.random(open_to.size) < rate]] = True
+        reached[open_to[rng.random(open_to.size) < rate]] |= BROADCAST
 
-    # 3. respond -------------------------------------------------------------
-    exposed = exposed_first | exposed_second | broadcast
-    new_aware = np.flatnonzero(exposed & (state == UNAWARE))
-    state[new_aware] = AWARE
-    m.reached_by[new_aware] = np.where(broadcast[new_aware], BY_BROADCAST, BY_PEER)
-    candidates = np.flatnonzero(exposed & (state == AWARE))
-    penalised = (open_from_higher[candidates] & ~not_only_open[candidates]
-                 & ~exposed_second[candidates] & ~broadcast[candidates])
+    # 3. respond (on the exposed people only) ---------------------------------
+    exposed = np.flatnonzero(reached & EXPOSED)
+    how = reached[exposed]
+    via = np.where(how & BROADCAST, BY_BROADCAST, BY_PEER).astype(np.int8)
+    st = state[exposed]
+    newly = st == UNAWARE
+    new_aware = exposed[newly]
+    st[newly] = AWARE
+    m.reached_by[new_aware] = via[newly]
+    aware = st == AWARE
+    candidates = exposed[aware]
+    how_c = how[aware]
+    # reached only by open sharing, at least once from a higher group
+    penalised = (how_c & ~np.uint8(OPEN_FROM_HIGHER)) == FIRST_HAND
+    penalised &= (how_c & OPEN_FROM_HIGHER) > 0
     p_engage = m.traits["receptiveness"][candidates] * np.where(
         penalised, sc.transmission.comparison_penalty, 1.0)
-    new_engaged = candidates[rng.random(candidates.size) < p_engage]
-    state[new_engaged] = ENGAGED
+    engage = rng.random(candidates.size) < p_engage
+    new_engaged = candidates[engage]
+    st[np.flatnonzero(aware)[engage]] = ENGAGED
+    state[exposed] = st
     m.engaged_step[new_engaged] = m.t
-    m.engaged_via[new_engaged] = np.where(broadcast[new_engaged], BY_BROADCAST, BY_PEER)
+    m.engaged_via[new_engaged] = via[aware][engage]
 
     # 3b. attrition ------------------------------------------------------------
     new_disengaged = np.zeros(0, dtype=np.int64)
