@@ -86,6 +86,38 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from diffusion_sim.sweep import load_spec, parse_shard, run_sweep
+
+    spec = load_spec(args.spec)
+    out = Path(args.out) if args.out else Path("results") / spec.name
+    shard = parse_shard(args.shard) if args.shard else None
+    label = f"sweep {spec.name}" + (f" shard {args.shard}" if args.shard else "")
+    res = run_sweep(args.spec, out, workers=args.workers, resume=args.resume, shard=shard,
+                    executor=args.executor, progress=_progress_printer(label))
+    what = "results" if res["complete"] else "chunks (merge with: diffusion-sim merge DIR)"
+    print(f"{label}: {res['done']} chunks run now, {res['total']} in all; {what} in {out}/")
+    return 0
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from diffusion_sim.sweep import merge
+
+    path = merge(args.dir)
+    print(f"merged: {path}")
+    return 0
+
+
+def cmd_slurm(args: argparse.Namespace) -> int:
+    from diffusion_sim.hpc import write_slurm_scripts
+
+    array, merge_script, howto = write_slurm_scripts(
+        args.spec, tasks=args.tasks, out=args.out, partition=args.partition, time=args.time,
+        mem=args.mem, cpus_per_task=args.cpus_per_task, script_dir=args.script_dir)
+    print(howto)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="diffusion-sim",
@@ -124,6 +156,35 @@ def build_parser() -> argparse.ArgumentParser:
                    help="suppress per-group cells below this count with user files (10)")
     c.add_argument("--out", help="output folder (default results/<name>)")
     c.set_defaults(func=cmd_compare)
+
+    w = sub.add_parser("sweep", help="run a parameter sweep (resumable, shardable)")
+    w.add_argument("spec", metavar="SPEC.toml")
+    w.add_argument("--out", help="output folder (default results/<sweep name>)")
+    w.add_argument("--workers", type=int, help="local processes (default: all cores)")
+    w.add_argument("--resume", action="store_true",
+                   help="finish an interrupted sweep in --out (refused if the spec changed)")
+    w.add_argument("--shard", metavar="I/N",
+                   help="run only the I-th of N interleaved slices (default: from "
+                        "SLURM_ARRAY_TASK_ID/COUNT when set)")
+    w.add_argument("--executor", choices=("local", "mpi"), default="local",
+                   help="mpi: mpi4py.futures.MPIPoolExecutor (run under mpiexec)")
+    w.set_defaults(func=cmd_sweep)
+
+    mg = sub.add_parser("merge", help="join a sharded sweep's chunks; list missing runs")
+    mg.add_argument("dir", metavar="DIR")
+    mg.set_defaults(func=cmd_merge)
+
+    sl = sub.add_parser("slurm", help="write an sbatch array script + a dependent merge job")
+    sl.add_argument("spec", metavar="SPEC.toml")
+    sl.add_argument("--tasks", type=int, required=True, help="array tasks (shards)")
+    sl.add_argument("--out", help="sweep output folder (default results/<sweep name>)")
+    sl.add_argument("--partition")
+    sl.add_argument("--time", default="01:00:00", help="per task (default 01:00:00)")
+    sl.add_argument("--mem", default="2G", help="per task (default 2G)")
+    sl.add_argument("--cpus-per-task", type=int, default=1, dest="cpus_per_task")
+    sl.add_argument("--script-dir", dest="script_dir",
+                    help="where to write the scripts (default: the output folder)")
+    sl.set_defaults(func=cmd_slurm)
     return p
 
 

@@ -103,6 +103,40 @@ def strategy_mix_figure(runs: Sequence[dict[str, Any]], n_groups: int, path: Pat
     plt.close(fig)
 
 
+def sobol_figure(table: Sequence[dict[str, Any]], path: Path, title: str = "") -> None:
+    """Bars of first- and total-order Sobol indices with 95 % bootstrap intervals,
+    one panel per output."""
+    outputs = list(dict.fromkeys(r["output"] for r in table))
+    params = list(dict.fromkeys(r["parameter"] for r in table))
+    fig, axes = plt.subplots(1, len(outputs), figsize=(4.2 * len(outputs), 0.9 + 0.55 *
+                             len(params) + 1.5), dpi=110, sharey=True, squeeze=False)
+    y = np.arange(len(params))
+    for ax, o in zip(axes[0], outputs):
+        rows = [next(r for r in table if r["output"] == o and r["parameter"] == p)
+                for p in params]
+        for offset, kind, colour in ((-0.18, "first", "#0072B2"), (0.18, "total", "#D55E00")):
+            key = "first_order" if kind == "first" else "total_order"
+            val = np.array([r[key] for r in rows])
+            lo = np.array([r[f"{kind}_low"] for r in rows])
+            hi = np.array([r[f"{kind}_high"] for r in rows])
+            ax.barh(y + offset, val, height=0.34, color=colour, label=f"{kind} order")
+            ax.errorbar(val, y + offset, xerr=[np.clip(val - lo, 0, None),
+                                               np.clip(hi - val, 0, None)],
+                        fmt="none", ecolor="#333", capsize=2, lw=0.8)
+        ax.set_title(o.replace("_", " "), fontsize=10)
+        ax.set_xlabel("Sobol index (share of output variance)")
+        ax.axvline(0, color="#444", lw=0.6)
+        ax.grid(alpha=0.3, axis="x")
+    axes[0][0].set_yticks(y, [p.replace("traits.", "").replace("transmission.", "")
+                             for p in params], fontsize=8)
+    axes[0][0].invert_yaxis()
+    axes[0][0].legend(frameon=False, fontsize=8)
+    fig.suptitle(title or "Sobol sensitivity indices", fontsize=11)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
 # ---------------------------------------------------------------------------
 # Scenario-comparison report
 # ---------------------------------------------------------------------------
