@@ -297,7 +297,7 @@ def done_chunks(out: Path) -> set[int]:
     folder = Path(out) / "chunks"
     if not folder.is_dir():
         return set()
-    return {int(p.stem.split("-")[1]) for p in folder.glob("runs-*.csv")}
+    return {int(p.stem.split("-")[1]) for p in folder.glob("runs-*.csv") if p.is_file()}
 
 
 def shard_from_env(env: dict[str, str] | None = None) -> tuple[int, int] | None:
@@ -370,6 +370,23 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
+def _store_chunk(out: Path, chunk: int, rows: list[dict[str, Any]],
+                 series: list[dict[str, Any]], seconds: float) -> None:
+    """Write one finished chunk: series, timing, then runs (which marks it done)."""
+    path = _chunk_path(out, "series", chunk)
+    try:
+        if series:
+            write_csv(path, series)
+        path = _chunk_path(out, "timing", chunk)
+        write_csv(path, [{"chunk": chunk, "runs": len(rows), "seconds": round(seconds, 4),
+                          "host": os.uname().nodename}])
+        path = _chunk_path(out, "runs", chunk)
+        write_csv(path, rows)
+    except OSError as exc:
+        raise SweepError(f"{path}: cannot write chunk {chunk}: {exc.strerror or exc}; "
+                         "the chunks already written are kept") from None
+
+
 def run_sweep(
     spec_path: str | Path,
     out: str | Path,
@@ -418,12 +435,7 @@ def run_sweep(
             futures = [pool.submit(run_chunk, spec, k) for k in todo]
             results = (f.result() for f in as_completed(futures))
         for chunk, rows, series, seconds in results:
-            if series:
-                write_csv(_chunk_path(out, "series", chunk), series)
-            write_csv(_chunk_path(out, "timing", chunk),
-                      [{"chunk": chunk, "runs": len(rows), "seconds": round(seconds, 4),
-                        "host": os.uname().nodename}])
-            write_csv(_chunk_path(out, "runs", chunk), rows)  # last: marks the chunk done
+            _store_chunk(out, chunk, rows, series, seconds)
             finished += 1
             if progress:
                 progress(finished, len(mine))
