@@ -7,9 +7,14 @@ slurm_ci_start() {
     SLURM_CI_DIR=$(mktemp -d /tmp/ci-slurm.XXXXXX)
     export SLURM_CI_DIR
     install -d -o munge -g munge -m 0755 /run/munge
-    runuser -u munge -- /usr/sbin/munged
-    cp /run/munge/munged.pid "$SLURM_CI_DIR/munged.pid"
-    munge -n | unmunge >/dev/null
+    if munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
+        echo "munged already running: using it (and leaving it running)"
+    else
+        # --force: start even if a killed munged left its socket or pid file behind
+        runuser -u munge -- /usr/sbin/munged --force
+        cp /run/munge/munged.pid "$SLURM_CI_DIR/munged.pid"
+        munge -n | unmunge >/dev/null
+    fi
     mkdir -p "$SLURM_CI_DIR/state" "$SLURM_CI_DIR/spool"
     cat > "$SLURM_CI_DIR/slurm.conf" <<CONF
 ClusterName=ci

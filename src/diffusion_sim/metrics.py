@@ -1,5 +1,10 @@
-"""Metrics of runs: reach, time to reach, equity (gap, ratio, SII/RII, concentration
-indices) and intervals across replications."""
+"""Metrics of runs: reach, time to reach, strategy mix, unwanted disclosure, equity
+(gap, ratio, SII/RII, concentration indices) and intervals across replications.
+
+Groups are ordered from most deprived (index 0, "group 1") to least deprived; a
+positive gap, SII or concentration index means the outcome is higher in advantaged
+groups.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,28 @@ from scipy import stats
 
 
 def equity(outcome_by_group: ArrayLike, population_by_group: ArrayLike) -> dict[str, float]:
+    """Inequality of a binary outcome across ordered groups, from group aggregates.
+
+    Parameters
+    ----------
+    outcome_by_group : array of float in [0, 1]
+        Share of each group with the outcome (e.g. ever engaged), most deprived first.
+    population_by_group : array
+        People per group (the weights). Empty groups are left out.
+
+    Returns
+    -------
+    dict
+        ``gap`` = top − bottom; ``ratio`` = top / bottom; ``sii``: slope of the
+        population-weighted least-squares line of the outcome on the group's fractional
+        rank ``r_g`` (cumulative share of the groups before g plus half of g's);
+        ``rii`` = fitted(1) / fitted(0) = (a + b) / a (NaN if a ≤ 0), ``rii_mean`` =
+        SII / mean (the other common convention); ``ci``: the concentration index
+        ``C = 2 cov(y, R) / μ`` over individuals (everybody in a group shares its
+        rank; population covariance), computed exactly from the aggregates;
+        ``ci_erreygers`` = ``4 μ C`` = ``8 cov(y, R)`` (Erreygers 2009, bounded
+        outcome in [0, 1]); ``ci_wagstaff`` = ``C / (1 − μ)`` (Wagstaff 2005).
+    """
     y = np.asarray(outcome_by_group, dtype=float)
     w = np.asarray(population_by_group, dtype=float)
     out = {k: float("nan") for k in ("gap", "ratio", "sii", "rii", "rii_mean", "ci",
@@ -38,12 +65,17 @@ def equity(outcome_by_group: ArrayLike, population_by_group: ArrayLike) -> dict[
 
 
 def time_to_reach(series: ArrayLike, threshold: float) -> float:
+    """First step (index) at which ``series >= threshold``; NaN if never."""
     s = np.asarray(series, dtype=float)
     hit = np.flatnonzero(s >= threshold)
     return float(hit[0]) if hit.size else float("nan")
 
 
 def mean_ci(values: ArrayLike, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and Student-t interval ``(mean, low, high)`` of the non-NaN values.
+
+    One value gives a NaN interval; values that are all equal a zero-width one.
+    """
     v = np.asarray(values, dtype=float)
     v = v[~np.isnan(v)]
     if v.size == 0:
@@ -51,14 +83,19 @@ def mean_ci(values: ArrayLike, level: float = 0.95) -> tuple[float, float, float
     m = float(v.mean())
     if v.size == 1:
         return m, float("nan"), float("nan")
-    sd = v.std(ddof=1)
-    if sd == 0:
+    if np.ptp(v) == 0:  # no variation (exactly): a zero-width interval
         return m, m, m
+    sd = v.std(ddof=1)
     half = stats.t.ppf(0.5 + level / 2, v.size - 1) * sd / np.sqrt(v.size)
     return m, float(m - half), float(m + half)
 
 
 def paired_difference(a: ArrayLike, b: ArrayLike, level: float = 0.95) -> dict:
+    """Mean of ``b − a`` over paired replicates with its Student-t interval.
+
+    Returns ``{"mean", "lo", "hi", "n", "excludes_zero"}``; used with common random
+    numbers, where replicate r of both scenarios shares its seeds.
+    """
     d = np.asarray(b, dtype=float) - np.asarray(a, dtype=float)
     m, lo, hi = mean_ci(d, level)
     n = int(np.sum(~np.isnan(d)))
