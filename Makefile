@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # pytest workers: both cores by default (override: make test JOBS=1)
 JOBS   ?= 2
 
-.PHONY: install demo test bench lint clean
+.PHONY: install demo test bench experiments lint clean
 
 install: $(STAMP)
 
@@ -26,9 +26,18 @@ test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks experiments
 	$(BIN)/python -m pytest -q -n $(JOBS) tests
 
+## The research experiments (figures and tables under results/<experiment>/)
+experiments: $(STAMP)
+	$(BIN)/python experiments/strategy_mix/run.py results/strategy_mix
+	$(BIN)/diffusion-sim compare experiments/seeding/comparison.toml --out results/seeding
+	$(BIN)/diffusion-sim compare experiments/counterproductive/comparison.toml --out results/counterproductive
+	$(BIN)/diffusion-sim sweep experiments/sensitivity/sweep.toml --out results/sensitivity --resume
+
 ## Speed benchmarks (by hand, not in CI)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_step.py
+	$(BIN)/python benchmarks/bench_throughput.py
+	$(BIN)/python benchmarks/bench_scale.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks experiments

@@ -103,7 +103,7 @@ def test_report_is_self_contained_and_every_figure_decodes(report):
     parser.feed(path.read_text())
     assert parser.tables >= 2
     assert parser.links == []  # nothing fetched from anywhere
-    assert len(parser.images) == 4
+    assert len(parser.images) == 5
     for src in parser.images:
         assert src.startswith("data:image/png;base64,")
         img = Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1])))

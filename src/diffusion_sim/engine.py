@@ -30,6 +30,8 @@ def _has_tie(indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray, cols: np
              ) -> np.ndarray:
     """Position of tie ``rows[j] -> cols[j]`` in the CSR arrays, or -1 (vectorised
     binary search within each row; rows' neighbours are sorted)."""
+    if rows.size == 0:
+        return np.zeros(0, dtype=np.int64)
     lo = indptr[rows].copy()
     hi = indptr[rows + 1].copy()
     while True:

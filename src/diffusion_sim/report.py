@@ -280,6 +280,38 @@ def comparison_reach_figure(comp: Any, path: Path, hidden: set[int]) -> None:
     plt.close(fig)
 
 
+def gap_over_time_figure(comp: Any, path: Path) -> None:
+    """The top–bottom gap in engagement per week, one line per scenario (mean, 95 % band)."""
+    from scipy import stats
+
+    from diffusion_sim.model import COL
+
+    fig, ax = plt.subplots(figsize=(7, 4.2), dpi=110)
+    for i, sc in enumerate(comp.all_scenarios):
+        counts = np.stack(comp.counts[sc.name])
+        sizes = comp.group_sizes[sc.name].astype(float)
+        frac = counts[:, :, :, COL["engaged"]] / np.where(sizes > 0, sizes, np.nan)
+        gap = 100 * (frac[:, :, -1] - frac[:, :, 0])
+        mean = gap.mean(axis=0)
+        x = np.arange(gap.shape[1])
+        colour = OKABE_ITO[i % len(OKABE_ITO)]
+        ax.plot(x, mean, color=colour, lw=2 if i == 0 else 1.5,
+                ls="-" if i else "--", label=sc.name.replace("_", " "))
+        if gap.shape[0] > 1:
+            half = stats.t.ppf(0.975, gap.shape[0] - 1) * gap.std(axis=0, ddof=1) / np.sqrt(
+                gap.shape[0])
+            ax.fill_between(x, mean - half, mean + half, color=colour, alpha=0.12, lw=0)
+    ax.axhline(0, color="#444", lw=0.8)
+    ax.set_xlabel("week")
+    ax.set_ylabel("gap in engagement: least − most deprived (pp)")
+    ax.grid(alpha=0.3)
+    ax.legend(frameon=False, fontsize=8)
+    ax.set_title("How the gap between groups develops (mean, 95 % interval)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
 def reach_equity_figure(comp: Any, path: Path) -> None:
     """Each scenario a point: overall engagement vs the top–bottom gap, 95 % intervals."""
     means = {(r["scenario"], r["metric"]): r for r in comp.means()}
@@ -400,6 +432,7 @@ def write_comparison_report(comp: Any, out: Path, min_count: int = 10,
         "reach_over_time.png": lambda p: comparison_reach_figure(comp, p, hidden),
         "reach_vs_equity.png": lambda p: reach_equity_figure(comp, p),
         "differences.png": lambda p: difference_figure(comp, p),
+        "gap_over_time.png": lambda p: gap_over_time_figure(comp, p),
         "strategy_mix.png": lambda p: comparison_mix_figure(comp, p, hidden),
     }
     images = {}
@@ -493,7 +526,8 @@ deprived groups.</p>
 {img("reach_vs_equity.png", "Scatter: each scenario's overall engagement against the gap between groups, with 95 % intervals")}
 {img("differences.png", "Paired differences from the baseline in engagement and in the gap, with 95 % intervals")}
 <h2>Reach over time by group</h2>
-{img("reach_over_time.png", "Engagement over 52 weeks by group, one panel per scenario")}
+{img("reach_over_time.png", "Engagement week by week by group, one panel per scenario")}
+{img("gap_over_time.png", "The gap in engagement between least and most deprived groups, week by week, per scenario")}
 <h2>How people share</h2>
 {img("strategy_mix.png", "Share of decisions that avoid, allocate, embed or share openly, by group and scenario")}
 <h2>Parameters that differ between scenarios</h2>
