@@ -35,6 +35,7 @@ experiments: $(STAMP)
 
 ## Speed benchmarks (by hand, not in CI)
 bench: $(STAMP)
+	$(BIN)/python -m pip install -q -e ".[bench]"
 	$(BIN)/python benchmarks/bench_step.py
 	$(BIN)/python benchmarks/bench_throughput.py
 	$(BIN)/python benchmarks/bench_scale.py

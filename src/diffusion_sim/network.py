@@ -492,6 +492,19 @@ def load_edge_list(path: Path, strong_threshold: float, nodes: NodeTable | None,
     src: list[int] = []
     dst: list[int] = []
     strong: list[bool] = []
+    # parsed ties are moved into compact arrays every `chunk` lines, so a file of 10^7
+    # lines never holds 10^7 Python objects at once
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    chunk = 1 << 20
+
+    def flush() -> None:
+        if src:
+            parts.append((np.array(src, np.int64), np.array(dst, np.int64),
+                          np.array(strong, bool)))
+            src.clear()
+            dst.clear()
+            strong.clear()
+
     first_loop = 0
     has_strength = None
     try:
@@ -519,23 +532,31 @@ def load_edge_list(path: Path, strong_threshold: float, nodes: NodeTable | None,
             a, b = fields[0], fields[1]
             if not a or not b:
                 raise NetworkInputError(f"{path}:{line}: empty id")
-            for pid in (a, b):
-                if pid not in index:
-                    index[pid] = len(ids)
-                    ids.append(pid)
-            ia, ib = index[a], index[b]
+            ia = index.get(a)
+            if ia is None:
+                ia = index[a] = len(ids)
+                ids.append(a)
+            ib = index.get(b)
+            if ib is None:
+                ib = index[b] = len(ids)
+                ids.append(b)
             if ia == ib and not first_loop:
                 first_loop = line
             src.append(ia)
             dst.append(ib)
             strong.append(_strength(fields[2], strong_threshold, path, line)
                           if has_strength else False)
+            if len(src) >= chunk:
+                flush()
+    flush()
     n = len(ids)
-    if n == 0:
+    if n == 0 or not parts:
         raise NetworkInputError(f"{path}: no ties found")
     notes = []
-    net, counts = from_edges(n, np.array(src, np.int64), np.array(dst, np.int64),
-                             np.array(strong, bool))
+    net, counts = from_edges(n, np.concatenate([p[0] for p in parts]),
+                             np.concatenate([p[1] for p in parts]),
+                             np.concatenate([p[2] for p in parts]))
+    parts.clear()
     if counts["self_loops"]:
         notes.append(f"{path.name}: {counts['self_loops']} self-loops dropped "
                      f"(first at line {first_loop})")
