@@ -236,14 +236,22 @@ def _markdown(rows: Sequence[dict[str, Any]]) -> str:
     return "\n".join(out) + "\n"
 
 
+def _panels(n: int, height: float, **kw: Any) -> tuple[Any, np.ndarray]:
+    """A grid of up to 3 columns for ``n`` small multiples (unused cells hidden)."""
+    cols = min(3, n)
+    rows_n = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows_n, cols, figsize=(4.2 * cols, height * rows_n), dpi=100,
+                             squeeze=False, **kw)
+    for ax in axes.flat[n:]:
+        ax.axis("off")
+    return fig, axes
+
+
 def comparison_reach_figure(comp: Any, path: Path, hidden: set[int]) -> None:
     """Small multiples: engaged over time by group, mean and 95 % t band, per scenario."""
     scen = comp.all_scenarios
     G = comp.baseline.n_groups
-    cols = min(3, len(scen))
-    rows_n = int(np.ceil(len(scen) / cols))
-    fig, axes = plt.subplots(rows_n, cols, figsize=(4.2 * cols, 3.2 * rows_n), dpi=100,
-                             sharex=True, sharey=True, squeeze=False)
+    fig, axes = _panels(len(scen), 3.2, sharex=True, sharey=True)
     from scipy import stats
 
     from diffusion_sim.model import COL
@@ -265,8 +273,6 @@ def comparison_reach_figure(comp: Any, path: Path, hidden: set[int]) -> None:
                                 alpha=0.2, lw=0)
         ax.set_title(sc.name.replace("_", " "), fontsize=10)
         ax.grid(alpha=0.3)
-    for ax in axes.flat[len(scen):]:
-        ax.axis("off")
     for ax in axes[:, 0]:
         ax.set_ylabel("engaged (% of group)")
     for ax in axes[-1, :]:
@@ -340,10 +346,7 @@ def comparison_mix_figure(comp: Any, path: Path, hidden: set[int]) -> None:
     """Strategy mix per group, one panel per scenario (mean share of decisions)."""
     scen = comp.all_scenarios
     G = comp.baseline.n_groups
-    cols = min(3, len(scen))
-    rows_n = int(np.ceil(len(scen) / cols))
-    fig, axes = plt.subplots(rows_n, cols, figsize=(4.2 * cols, 3.0 * rows_n), dpi=100,
-                             sharey=True, squeeze=False)
+    fig, axes = _panels(len(scen), 3.0, sharey=True)
     groups = [g for g in range(1, G + 1) if g not in hidden]
     labels = ["all"] + [f"g{g}" for g in groups]
     for ax, sc in zip(axes.flat, scen):
@@ -356,8 +359,6 @@ def comparison_mix_figure(comp: Any, path: Path, hidden: set[int]) -> None:
             bottom += vals
         ax.set_title(sc.name.replace("_", " "), fontsize=10)
         ax.set_ylim(0, 100)
-    for ax in axes.flat[len(scen):]:
-        ax.axis("off")
     for ax in axes[:, 0]:
         ax.set_ylabel("% of decisions")
     handles, lab = axes.flat[0].get_legend_handles_labels()
