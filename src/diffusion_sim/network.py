@@ -11,8 +11,8 @@ Every random draw comes from the ``numpy.random.Generator`` passed in; the same
 generator state gives the identical network.
 
 Measured build times (``build_network``, n = 10^6 people, mean degree 20, i.e. 10^7
-ties, 2-core container, numpy 2.4): Erdős–Rényi ≈ 3.5 s, SBM (5 groups) ≈ 3.5 s,
-Barabási–Albert (m = 10) ≈ 4 s, Watts–Strogatz ≈ 2 s; the adjacency takes 108 MB.
+ties, 2-core container, numpy 2.4): Erdős–Rényi ≈ 2.3 s, SBM (5 groups) ≈ 1.5 s,
+Barabási–Albert (m = 10) ≈ 3.6 s, Watts–Strogatz ≈ 1.2 s; the adjacency takes 108 MB.
 """
 
 from __future__ import annotations
@@ -142,6 +142,28 @@ class Network:
             )
             object.__setattr__(self, "_strength_csr", cached)
         return cached
+
+
+def _unique(x: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (a sort and a mask: numpy ≥ 2.3's hash-based
+    ``np.unique`` is many times slower on 10^7 int64)."""
+    y = np.sort(x)
+    keep = np.empty(y.shape[0], dtype=bool)
+    keep[:1] = True
+    np.not_equal(y[1:], y[:-1], out=keep[1:])
+    return y[keep]
+
+
+def _unique_first_inverse(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``np.unique(x, return_index=True, return_inverse=True)`` by a stable sort."""
+    order = np.argsort(x, kind="stable")
+    y = x[order]
+    keep = np.empty(y.shape[0], dtype=bool)
+    keep[:1] = True
+    np.not_equal(y[1:], y[:-1], out=keep[1:])
+    inverse = np.empty(x.shape[0], dtype=np.int64)
+    inverse[order] = np.cumsum(keep) - 1
+    return y[keep], order[keep], inverse
 
 
 def _row_rank(rows_sorted: np.ndarray, n: int) -> np.ndarray:
@@ -302,9 +324,9 @@ def _distinct_pairs(
             return np.minimum(i[ok], j[ok]) * n_a + np.maximum(i[ok], j[ok])
         return i * n_b + j
 
-    keys = np.unique(draw(m))
+    keys = _unique(draw(m))
     while keys.size < m:
-        new = np.unique(draw(m - keys.size))
+        new = _unique(draw(m - keys.size))
         at = np.searchsorted(keys, new)
         present = keys[np.minimum(at, keys.size - 1)] == new
         new = new[~present]
@@ -392,7 +414,7 @@ def barabasi_albert(n: int, m: int, rng: np.random.Generator) -> tuple[np.ndarra
     resolved again, until every person has ``m`` distinct targets (a few rounds; the
     rare redraws are checked against the then-current state, which is equivalent to
     networkx's rejection sampling up to a negligible ordering effect).
-    n = 10^6, m = 10 takes ≈ 3 s.
+    n = 10^6, m = 10 takes ≈ 3.3 s (15 redraw rounds, ≈ 2000 redraws).
 
     Parameters
     ----------
@@ -435,6 +457,30 @@ def barabasi_albert(n: int, m: int, rng: np.random.Generator) -> tuple[np.ndarra
             todo, pos = todo[~star], r[nxt[~star]]  # ... else that tie's own draw
 
     resolve(np.arange(m, E, dtype=np.int64))
+
+    # Redraws. A tie's target depends on the ties its pointer chain passes through, so
+    # after redrawing some ties only their descendants in the pointer forest (parent
+    # of tie e = the tie whose target end r[e] is, always an earlier tie) change.
+    def parent(ties: np.ndarray) -> np.ndarray:
+        p = r[ties]
+        return np.where((p % 2 == 1) & (p >= 2 * m + 1), (p - 1) // 2, -1)
+
+    kids_ptr = kids = None
+    extra_parent = extra_kid = np.zeros(0, np.int64)  # links added by redraws
+
+    def descendants(roots: np.ndarray) -> np.ndarray:
+        found, front = [roots], roots
+        while front.size:
+            start, stop = kids_ptr[front], kids_ptr[front + 1]
+            cnt = stop - start
+            at = np.repeat(start - np.cumsum(cnt) + cnt, cnt) + np.arange(cnt.sum())
+            nxt = [kids[at]]
+            if extra_kid.size:
+                nxt.append(extra_kid[np.isin(extra_parent, front)])
+            front = _unique(np.concatenate(nxt))
+            found.append(front)
+        return _unique(np.concatenate(found))
+
     rows = np.arange(n - m - 1, dtype=np.int64)  # persons m+1.. whose picks to check
     while rows.size:
         block = target[m:].reshape(-1, m)[rows]
@@ -443,14 +489,25 @@ def barabasi_albert(n: int, m: int, rng: np.random.Generator) -> tuple[np.ndarra
         dup = srt[:, 1:] == srt[:, :-1]  # a later copy (stable sort keeps pick order)
         if not dup.any():
             break
+        if kids is None:  # the forest's child lists (stale links only cost work)
+            par = parent(np.arange(E, dtype=np.int64))
+            linked = np.flatnonzero(par >= 0)
+            by_par = np.argsort(par[linked], kind="stable")
+            kids = linked[by_par]
+            kids_ptr = np.zeros(E + 1, dtype=np.int64)
+            np.cumsum(np.bincount(par[linked], minlength=E), out=kids_ptr[1:])
+            del par, linked, by_par
         which = np.nonzero(dup)
         redo = m + rows[which[0]] * m + order[:, 1:][which]
         r[redo] = (rng.random(redo.size) * hi[redo]).astype(np.int64)
-        first = int(redo.min())
-        before = target[first:].copy()
-        resolve(np.arange(first, E, dtype=np.int64))
-        changed = np.flatnonzero(target[first:] != before) + first
-        rows = np.unique(np.concatenate([changed - m, redo - m]) // m)
+        new_par = parent(redo)
+        extra_parent = np.concatenate([extra_parent, new_par[new_par >= 0]])
+        extra_kid = np.concatenate([extra_kid, redo[new_par >= 0]])
+        affected = descendants(redo)
+        before = target[affected]
+        resolve(affected)
+        changed = affected[target[affected] != before]
+        rows = _unique(np.concatenate([changed - m, redo - m]) // m)
     return v, target
 
 
@@ -734,8 +791,8 @@ def read_nodes_file(path: Path, n_groups: int) -> NodeTable:
 # np.unique), so no Python object is made per line; ids are then mapped through a dict
 # once per distinct id per block. A block that needs more care (spaces to strip, a
 # malformed line) is parsed line by line, which also finds the first bad line exactly.
-# Measured (2-core container): 10^6 lines `u123456,u654321,0.123` in ≈ 0.8 s,
-# 10^7 lines (10^6 distinct ids) in ≈ 9 s.
+# Measured (2-core container): 10^6 lines `u123456,u654321,0.123` (2·10^5 distinct
+# ids) in ≈ 1.4 s; 10^7 lines (10^6 distinct ids, 217 MB) in ≈ 16 s.
 _BLOCK_BYTES = 1 << 24
 _MAX_FAST_WIDTH = 64
 _STRONG_WORDS = {b"strong": True, b"true": True, b"1": True}
@@ -799,8 +856,9 @@ class _EdgeParser:
                 continue
             fields = [f.strip() for f in text.split(b",")]
             self.n_fields = 3 if len(fields) == 3 else 2
-            if fields[0].lower() == b"source":
-                if fields[1:2] != [b"target"] or fields[2:] not in ([], [b"strength"]):
+            if fields[0].lower() == b"source":  # a header (case-insensitive)
+                names = [f.lower() for f in fields]
+                if names[1:2] != [b"target"] or names[2:] not in ([], [b"strength"]):
                     raise NetworkInputError(
                         f"{self.path}:{line}: header must be source,target[,strength]"
                     )
@@ -916,6 +974,50 @@ def _blocks(fh):
         line += block.count(b"\n")
 
 
+class _IdIndex:
+    """Id (bytes) -> person index, as sorted arrays: look-ups and insertions of a whole
+    block's distinct ids at once (no Python loop over ids)."""
+
+    def __init__(self, known: list[str]):
+        toks = np.array([k.encode("utf-8") for k in known], dtype=bytes)
+        if not known:
+            toks = np.zeros(0, dtype="S1")
+        order = np.argsort(toks, kind="stable")
+        self.known = list(known)
+        self.keys = toks[order]
+        self.vals = order.astype(np.int64)
+        self.new: list[np.ndarray] = []
+        self.size = len(known)
+
+    def lookup(self, uniq: np.ndarray, first: np.ndarray) -> np.ndarray:
+        """Indices of the sorted distinct ids ``uniq``; unknown ones are added, numbered
+        in the order of ``first`` (their first position in the block)."""
+        dt = np.result_type(self.keys.dtype, uniq.dtype)
+        keys, u = self.keys.astype(dt, copy=False), uniq.astype(dt, copy=False)
+        at = np.searchsorted(keys, u)
+        found = np.zeros(u.size, dtype=bool)
+        inside = np.flatnonzero(at < keys.size)
+        found[inside] = keys[at[inside]] == u[inside]
+        code = np.empty(u.size, dtype=np.int64)
+        code[found] = self.vals[at[found]]
+        new = np.flatnonzero(~found)  # sorted by id
+        if new.size:
+            by_first = new[np.argsort(first[new], kind="stable")]
+            code[by_first] = self.size + np.arange(new.size, dtype=np.int64)
+            self.size += new.size
+            self.new.append(u[by_first])
+            self.keys = np.insert(keys, at[new], u[new])
+            self.vals = np.insert(self.vals, at[new], code[new])
+        return code
+
+    def ids(self) -> list[str]:
+        """Every id, in index order."""
+        out = list(self.known)
+        for block in self.new:
+            out.extend(t.decode("utf-8", "replace") for t in block.tolist())
+        return out
+
+
 def load_edge_list(
     path: Path,
     strong_threshold: float,
@@ -971,16 +1073,11 @@ def load_edge_list(
 
     Notes
     -----
-    Streams the file in 16 MiB blocks parsed with numpy; 10^6 lines take ≈ 0.8 s and
-    10^7 lines ≈ 9 s on a 2-core container (see the comment above ``_BLOCK_BYTES``).
+    Streams the file in 16 MiB blocks parsed with numpy; 10^6 lines take ≈ 1.4 s and
+    10^7 lines ≈ 16 s on a 2-core container (see the comment above ``_BLOCK_BYTES``).
     """
     path = Path(path)
-    index: dict[bytes, int] = {}
-    ids: list[str] = []
-    if nodes is not None:
-        for pid in nodes.ids:
-            index[pid.encode("utf-8")] = len(ids)
-            ids.append(pid)
+    index = _IdIndex(nodes.ids if nodes is not None else [])
     parser = _EdgeParser(path, strong_threshold)
     src_parts, dst_parts, strong_parts, line_parts = [], [], [], []
     try:
@@ -993,34 +1090,27 @@ def load_edge_list(
             if parsed is None:
                 continue
             t_src, t_dst, t_str, lines = parsed
-            # ids -> indices: one dict look-up per distinct id of the block, in order of
-            # first appearance (source before target on each line)
+            # ids -> indices, in order of first appearance (source before target)
             tok = np.empty(2 * lines.size, dtype=np.result_type(t_src.dtype, t_dst.dtype))
             tok[0::2] = t_src
             tok[1::2] = t_dst
-            uniq, first, inverse = np.unique(tok, return_index=True, return_inverse=True)
-            order = np.argsort(first)
-            code = np.empty(uniq.size, dtype=np.int64)
-            for k, t in zip(order.tolist(), uniq[order].tolist()):
-                j = index.get(t)
-                if j is None:
-                    j = index[t] = len(ids)
-                    ids.append(t.decode("utf-8", "replace"))
-                code[k] = j
-            codes = code[inverse.ravel()]
+            uniq, first, inverse = _unique_first_inverse(tok)
+            code = index.lookup(uniq, first)
+            codes = code[inverse]
             src_parts.append(codes[0::2])
             dst_parts.append(codes[1::2])
             line_parts.append(lines)
             if t_str is not None:
-                su, sfirst, sinv = np.unique(t_str, return_index=True, return_inverse=True)
+                su, sfirst, sinv = _unique_first_inverse(t_str)
                 values = [_strength_of(t, strong_threshold) for t in su.tolist()]
                 bad = [int(sfirst[i]) for i, v in enumerate(values) if v is None]
                 if bad:
                     at = min(bad)
                     raise _bad_strength(path, int(lines[at]), t_str[at])
-                strong_parts.append(np.array(values, dtype=bool)[sinv.ravel()])
+                strong_parts.append(np.array(values, dtype=bool)[sinv])
             else:
                 strong_parts.append(np.zeros(lines.size, dtype=bool))
+    ids = index.ids()
     n = len(ids)
     if n == 0:
         raise NetworkInputError(f"{path}: no ties found")
