@@ -53,6 +53,7 @@ from diffusion_sim.decision import (
     strategy_code,
     utilities,
 )
+from diffusion_sim.engine import vectorized_step
 from diffusion_sim.population import Population, draw_groups, draw_population
 from diffusion_sim.scenario import STRATEGIES, Scenario, default_scenario
 
@@ -453,8 +454,6 @@ class DiffusionModel(mesa.Model):
         if self.engine == "agents":
             events = self._step_agents()
         else:
-            from diffusion_sim.engine import vectorized_step
-
             events = vectorized_step(self)
         self._record(events)
         self.seen_sharing, self.seen_next = self.seen_next, self.seen_sharing
