@@ -236,3 +236,20 @@ def test_cli_run_reports_malformed_edge_list_in_one_line(tmp_path, capsys):
     assert main(["run", str(sc), "--reps", "1", "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "e.csv:2:" in err
+
+
+def test_ties_of_scipy_and_numpy_paths_agree():
+    """Network.ties_of uses scipy's row indexing for many rows and numpy for few: both
+    must return the same ties in the same (CSR) order."""
+    rng = np.random.default_rng(5)
+    groups = rng.integers(0, 3, 20_000).astype(np.int8)
+    net = build_network(NetworkParams(kind="sbm", mean_degree=6.0), groups, rng)
+    rows = np.sort(rng.choice(net.n, 5_000, replace=False))
+    big = net.ties_of(rows)  # > 2000 rows: the scipy path
+    parts = [net.ties_of(rows[i:i + 1000]) for i in range(0, rows.size, 1000)]  # numpy
+    assert np.array_equal(big[0], np.concatenate([p[0] for p in parts]))
+    assert np.array_equal(big[1], np.concatenate([p[1] for p in parts]))
+    counts = np.diff(big[2])
+    assert np.array_equal(counts, net.degree[rows])
+    assert np.array_equal(big[0], np.concatenate(
+        [net.indices[net.indptr[r]:net.indptr[r + 1]] for r in rows]))
