@@ -50,7 +50,7 @@ def time_sweep(spec: Path, workers: int, folder: Path) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=200)
+    ap.add_argument("--runs", type=int, default=1000)
     ap.add_argument("--agent-runs", type=int, default=4)
     args = ap.parse_args()
     sc = load(BASE)

@@ -122,10 +122,21 @@ class Network:
 
         Returns ``(targets, strong, row_start)``: the neighbour and strength (int8) of
         each tie, and where each row's ties start (length ``len(rows) + 1``).
-        Uses scipy's CSR row indexing on a view that shares this network's arrays.
+        Many rows: scipy's CSR row indexing on a view that shares this network's
+        arrays (one C loop); few rows: the same with numpy, which has far less overhead
+        per call (the results are identical; tested).
         """
-        sub = self._strength_matrix()[rows]
-        return sub.indices, sub.data, sub.indptr
+        if rows.size > 2000:
+            sub = self._strength_matrix()[rows]
+            return sub.indices, sub.data, sub.indptr
+        starts = self.indptr[rows]
+        counts = self.indptr[rows + 1] - starts
+        row_start = np.zeros(rows.size + 1, dtype=np.int64)
+        np.cumsum(counts, out=row_start[1:])
+        pos = np.arange(row_start[-1], dtype=np.int64) + np.repeat(
+            starts - row_start[:-1], counts
+        )
+        return self.indices[pos], self.strong.view(np.int8)[pos], row_start
 
     def _strength_matrix(self) -> sp.csr_matrix:
         cached = self.__dict__.get("_strength_csr")
