@@ -4,103 +4,351 @@
 Groups are ordered from most deprived (index 0, "group 1") to least deprived; a
 positive gap, SII or concentration index means the outcome is higher in advantaged
 groups.
+
+The functions :func:`equity`, :func:`time_to_reach`, :func:`mean_ci`,
+:func:`paired_difference` and :func:`bootstrap_ci` are pure numpy / scipy; only
+:func:`summarize_counts` and :func:`summarize` read the model's counter layout (imported
+lazily, so importing this module never imports the model).
+
+References
+----------
+.. [Pamuk1985] Pamuk ER (1985). Social class inequality in mortality from 1921 to 1972
+   in England and Wales. *Population Studies* 39(1):17-31.
+.. [MK1997] Mackenbach JP, Kunst AE (1997). Measuring the magnitude of socio-economic
+   inequalities in health: an overview of available measures illustrated with two
+   examples from Europe. *Social Science & Medicine* 44(6):757-771.
+.. [MB2015] Moreno-Betancur M, Latouche A, Menvielle G, Kunst AE, Rey G (2015).
+   Relative index of inequality and slope index of inequality: a structured regression
+   framework for estimation. *Epidemiology* 26(4):518-527.
+.. [WPvD1991] Wagstaff A, Paci P, van Doorslaer E (1991). On the measurement of
+   inequalities in health. *Social Science & Medicine* 33(5):545-557.
+.. [KWvD1997] Kakwani N, Wagstaff A, van Doorslaer E (1997). Socioeconomic inequalities
+   in health: measurement, computation, and statistical inference. *Journal of
+   Econometrics* 77(1):87-103.
+.. [W2005] Wagstaff A (2005). The bounds of the concentration index when the variable
+   of interest is binary, with an application to immunization inequality. *Health
+   Economics* 14(4):429-432.
+.. [E2009] Erreygers G (2009). Correcting the concentration index. *Journal of Health
+   Economics* 28(2):504-515.
+.. [ET1993] Efron B, Tibshirani RJ (1993). *An Introduction to the Bootstrap*.
+   Chapman & Hall, ch. 13 (percentile intervals).
 """
 
 from __future__ import annotations
+
+import inspect
 
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats
 
+NAN = float("nan")
+
+#: Every key :func:`equity` returns.
+EQUITY_ALL_KEYS = (
+    "gap",
+    "ratio",
+    "sii",
+    "rii",
+    "rii_mean",
+    "ci",
+    "ci_erreygers",
+    "ci_wagstaff",
+)
+
 
 def equity(outcome_by_group: ArrayLike, population_by_group: ArrayLike) -> dict[str, float]:
-    """Inequality of a binary outcome across ordered groups, from group aggregates.
+    r"""Inequality of a binary outcome across ordered socioeconomic groups.
+
+    Everything is computed exactly from group aggregates: the share of each group with
+    the outcome and the number of people in it.
 
     Parameters
     ----------
-    outcome_by_group : array of float in [0, 1]
-        Share of each group with the outcome (e.g. ever engaged), most deprived first.
-    population_by_group : array
-        People per group (the weights). Empty groups are left out.
+    outcome_by_group : array_like of float in [0, 1], shape (G,)
+        :math:`y_g`, the proportion of group *g* with the binary outcome (e.g. ever
+        engaged). Index 0 is the most deprived group (lowest socioeconomic rank), the
+        last index the least deprived. The value of a group with no people is ignored
+        (it may be NaN).
+    population_by_group : array_like of float >= 0, shape (G,)
+        :math:`n_g`, the number of people in each group (the weights). Only relative
+        sizes matter.
 
     Returns
     -------
-    dict
-        ``gap`` = top − bottom; ``ratio`` = top / bottom; ``sii``: slope of the
-        population-weighted least-squares line of the outcome on the group's fractional
-        rank ``r_g`` (cumulative share of the groups before g plus half of g's);
-        ``rii`` = fitted(1) / fitted(0) = (a + b) / a (NaN if a ≤ 0), ``rii_mean`` =
-        SII / mean (the other common convention); ``ci``: the concentration index
-        ``C = 2 cov(y, R) / μ`` over individuals (everybody in a group shares its
-        rank; population covariance), computed exactly from the aggregates;
-        ``ci_erreygers`` = ``4 μ C`` = ``8 cov(y, R)`` (Erreygers 2009, bounded
-        outcome in [0, 1]); ``ci_wagstaff`` = ``C / (1 − μ)`` (Wagstaff 2005).
+    dict of str to float
+        With :math:`s_g = n_g / N` the population share and
+        :math:`\mu = \sum_g s_g y_g` the overall mean:
+
+        ``gap``
+            :math:`y_{top} - y_{bottom}` (last group minus first group).
+        ``ratio``
+            :math:`y_{top} / y_{bottom}`; NaN if :math:`y_{bottom} = 0`.
+        ``sii``
+            Slope index of inequality [Pamuk1985]_, [MK1997]_: the slope *b* of the
+            population-weighted least-squares line :math:`y = a + b r` of the group
+            outcome on the group's fractional rank
+            :math:`r_g = \sum_{h<g} s_h + s_g / 2` (0 = most deprived end,
+            1 = least deprived end), i.e.
+            :math:`b = \sum_g s_g (r_g - \bar r)(y_g - \mu) / \sum_g s_g (r_g - \bar r)^2`.
+            Positive when the outcome is higher in advantaged groups.
+        ``rii``
+            Relative index of inequality as the ratio of the fitted values at the two
+            ends of the rank scale, :math:`\hat y(1) / \hat y(0) = (a + b) / a`
+            [MB2015]_; NaN if :math:`a \le 0` (to within rounding error, so an
+            intercept that is 0 in exact arithmetic gives NaN, not a huge ratio).
+        ``rii_mean``
+            The other common RII convention, :math:`\mathrm{SII} / \mu` [MK1997]_
+            (NaN if :math:`\mu = 0`).
+        ``ci``
+            Concentration index [WPvD1991]_ in its covariance form [KWvD1997]_,
+            :math:`C = 2\,\mathrm{cov}(y_i, R_i) / \mu`, over *individuals*: person *i*
+            in group *g* has :math:`y_i \in \{0, 1\}` and fractional rank
+            :math:`R_i = r_g` (the mean of the individual fractional ranks
+            :math:`(j - 1/2)/N` of the tied block), and cov is the population covariance
+            (divisor *N*). Because *R* is constant within a group this is exactly
+            :math:`\mathrm{cov} = \sum_g s_g (y_g - \mu)(r_g - \bar r)`. NaN if
+            :math:`\mu = 0`.
+        ``ci_erreygers``
+            Erreygers' corrected index for an outcome bounded in [a, b] = [0, 1]
+            [E2009]_: :math:`E = 4 \mu C / (b - a) = 8\,\mathrm{cov}(y_i, R_i)`;
+            0 if :math:`\mu = 0`; always :math:`|E| \le 1`.
+        ``ci_wagstaff``
+            Wagstaff's normalisation for a binary outcome [W2005]_:
+            :math:`W = C / (1 - \mu)`; NaN if :math:`\mu = 1` (or :math:`\mu = 0`);
+            always :math:`|W| \le 1`.
+
+    Notes
+    -----
+    Groups with zero population are dropped from the regression and the concentration
+    indices. ``gap`` and ``ratio`` compare the first and the last group as given, so
+    they are NaN if either of those is empty. With a single non-empty group the
+    regression is undefined (``sii``, ``rii`` and ``rii_mean`` are NaN) while the
+    concentration indices are 0 (everybody shares one rank, so the covariance is 0).
+    If every population is zero, everything is NaN.
+
+    Raises
+    ------
+    ValueError
+        If the arrays are not 1-D of the same length, a population is negative or not
+        finite, or a non-empty group has an outcome outside [0, 1] (or NaN).
+
+    Examples
+    --------
+    >>> e = equity([0.4, 0.6], [100, 100])
+    >>> round(e["sii"], 12), round(e["rii"], 12), round(e["ci_erreygers"], 12)
+    (0.4, 2.333333333333, 0.2)
     """
-    y = np.asarray(outcome_by_group, dtype=float)
-    w = np.asarray(population_by_group, dtype=float)
-    out = {k: float("nan") for k in ("gap", "ratio", "sii", "rii", "rii_mean", "ci",
-                                     "ci_erreygers", "ci_wagstaff")}
-    keep = w > 0
-    y, w = y[keep], w[keep]
+    y_all = np.asarray(outcome_by_group, dtype=float)
+    w_all = np.asarray(population_by_group, dtype=float)
+    if y_all.ndim != 1 or w_all.shape != y_all.shape:
+        raise ValueError(
+            "outcome_by_group and population_by_group must be 1-D arrays of the same "
+            f"length, got shapes {y_all.shape} and {w_all.shape}"
+        )
+    if not np.all(np.isfinite(w_all)) or np.any(w_all < 0):
+        raise ValueError(f"populations must be finite and >= 0, got {w_all.tolist()}")
+    keep = w_all > 0
+    y, w = y_all[keep], w_all[keep]
+    if not np.all((y >= 0) & (y <= 1)):  # also rejects NaN
+        raise ValueError(
+            f"outcomes of non-empty groups must be proportions in [0, 1], got {y.tolist()}"
+        )
+    out = dict.fromkeys(EQUITY_ALL_KEYS, NAN)
     if y.size == 0:
         return out
-    out["gap"] = float(y[-1] - y[0])
-    out["ratio"] = float(y[-1] / y[0]) if y[0] > 0 else float("nan")
+
+    if keep[0] and keep[-1]:
+        top, bottom = float(y_all[-1]), float(y_all[0])
+        out["gap"] = top - bottom
+        out["ratio"] = top / bottom if bottom > 0 else NAN
+
     share = w / w.sum()
-    rank = np.cumsum(share) - share / 2
+    rank = np.cumsum(share) - share / 2  # fractional rank of each group (mid-point)
     mu = float(np.sum(share * y))
+    rbar = float(np.sum(share * rank))  # = 1/2 up to rounding
+    dr, dy = rank - rbar, y - mu
+    cov = float(np.sum(share * dr * dy))  # individual-level population covariance
+
     if y.size >= 2:
-        rbar = np.sum(share * rank)
-        var_r = np.sum(share * (rank - rbar) ** 2)
-        b = float(np.sum(share * (rank - rbar) * (y - mu)) / var_r)
+        b = cov / float(np.sum(share * dr**2))
         a = mu - b * rbar
         out["sii"] = b
-        out["rii"] = float((a + b) / a) if a > 0 else float("nan")
-        out["rii_mean"] = b / mu if mu > 0 else float("nan")
-    cov = float(np.sum(share * y * rank) - mu * np.sum(share * rank))
-    out["ci"] = 2 * cov / mu if mu > 0 else float("nan")
-    out["ci_erreygers"] = 8 * cov
-    out["ci_wagstaff"] = out["ci"] / (1 - mu) if mu < 1 and mu > 0 else float("nan")
+        # a is a difference of two rounded terms: treat rounding noise around 0 as 0
+        a_noise = 16 * np.finfo(float).eps * (abs(mu) + abs(b) * rbar)
+        out["rii"] = (a + b) / a if a > a_noise else NAN
+        out["rii_mean"] = b / mu if mu > 0 else NAN
+
+    out["ci"] = 2 * cov / mu if mu > 0 else NAN
+    out["ci_erreygers"] = 8 * cov  # 4 μ C / (b - a) with [a, b] = [0, 1]
+    out["ci_wagstaff"] = out["ci"] / (1 - mu) if 0 < mu < 1 else NAN
     return out
 
 
 def time_to_reach(series: ArrayLike, threshold: float) -> float:
-    """First step (index) at which ``series >= threshold``; NaN if never."""
-    s = np.asarray(series, dtype=float)
+    r"""First step at which a series reaches a threshold.
+
+    Parameters
+    ----------
+    series : array_like of float, shape (T,)
+        Values by step, ``series[t]`` after step *t* (row 0 = the start).
+    threshold : float
+        Level to reach.
+
+    Returns
+    -------
+    float
+        :math:`\min\{t : x_t \ge \text{threshold}\}` as a float (0-based step number);
+        NaN if the series never reaches it (NaN entries never count as reaching it).
+
+    Examples
+    --------
+    >>> time_to_reach([0.0, 0.1, 0.3], 0.25)
+    2.0
+    """
+    s = np.asarray(series, dtype=float).ravel()
     hit = np.flatnonzero(s >= threshold)
-    return float(hit[0]) if hit.size else float("nan")
+    return float(hit[0]) if hit.size else NAN
 
 
 def mean_ci(values: ArrayLike, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and Student-t interval ``(mean, low, high)`` of the non-NaN values.
+    r"""Mean and Student-t confidence interval of the non-NaN values.
 
-    One value gives a NaN interval; values that are all equal a zero-width one.
+    Parameters
+    ----------
+    values : array_like of float
+        One value per replicate; NaNs are ignored.
+    level : float, default 0.95
+        Confidence level, in (0, 1).
+
+    Returns
+    -------
+    (mean, lo, hi) : tuple of float
+        :math:`\bar x \mp t_{n-1,\,(1+\text{level})/2}\; s / \sqrt n` with *s* the
+        sample standard deviation (divisor *n* − 1). With *n* = 1 the interval is
+        (NaN, NaN) around the mean; with no values everything is NaN; when all values
+        are equal, lo == hi == mean exactly.
     """
-    v = np.asarray(values, dtype=float)
+    _check_level(level)
+    v = np.asarray(values, dtype=float).ravel()
     v = v[~np.isnan(v)]
     if v.size == 0:
-        return (float("nan"),) * 3
+        return NAN, NAN, NAN
     m = float(v.mean())
     if v.size == 1:
-        return m, float("nan"), float("nan")
-    if np.ptp(v) == 0:  # no variation (exactly): a zero-width interval
+        return m, NAN, NAN
+    if np.ptp(v) == 0:  # no variation at all: a zero-width interval
         return m, m, m
-    sd = v.std(ddof=1)
-    half = stats.t.ppf(0.5 + level / 2, v.size - 1) * sd / np.sqrt(v.size)
-    return m, float(m - half), float(m + half)
+    half = float(stats.t.ppf(0.5 + level / 2, v.size - 1) * v.std(ddof=1) / np.sqrt(v.size))
+    return m, m - half, m + half
 
 
 def paired_difference(a: ArrayLike, b: ArrayLike, level: float = 0.95) -> dict:
-    """Mean of ``b − a`` over paired replicates with its Student-t interval.
+    r"""Mean paired difference ``b − a`` with a Student-t interval.
 
-    Returns ``{"mean", "lo", "hi", "n", "excludes_zero"}``; used with common random
-    numbers, where replicate r of both scenarios shares its seeds.
+    Meant for common-random-number comparisons, where replicate *r* of both scenarios
+    shares its seeds, so that the differences :math:`d_r = b_r - a_r` have far less
+    variance than the two means separately.
+
+    Parameters
+    ----------
+    a, b : array_like of float, same shape
+        Replicate-aligned values of the baseline (*a*) and the alternative (*b*).
+        Pairs where either value is NaN are left out.
+    level : float, default 0.95
+        Confidence level, in (0, 1).
+
+    Returns
+    -------
+    dict
+        ``mean``, ``lo``, ``hi`` (as :func:`mean_ci` of the differences), ``n`` (number
+        of complete pairs) and ``excludes_zero`` (True when the interval is finite and
+        does not contain 0).
+
+    Raises
+    ------
+    ValueError
+        If *a* and *b* do not have the same shape.
     """
-    d = np.asarray(b, dtype=float) - np.asarray(a, dtype=float)
+    a_arr = np.asarray(a, dtype=float)
+    b_arr = np.asarray(b, dtype=float)
+    if a_arr.shape != b_arr.shape:
+        raise ValueError(
+            f"paired values must have the same shape, got {a_arr.shape} and {b_arr.shape}"
+        )
+    d = (b_arr - a_arr).ravel()
     m, lo, hi = mean_ci(d, level)
-    n = int(np.sum(~np.isnan(d)))
-    return {"mean": m, "lo": lo, "hi": hi, "n": n,
-            "excludes_zero": bool(np.isfinite(lo) and (lo > 0 or hi < 0))}
+    return {
+        "mean": m,
+        "lo": lo,
+        "hi": hi,
+        "n": int(np.sum(~np.isnan(d))),
+        "excludes_zero": bool(np.isfinite(lo) and np.isfinite(hi) and (lo > 0 or hi < 0)),
+    }
+
+
+def bootstrap_ci(
+    values: ArrayLike,
+    level: float = 0.95,
+    n_resamples: int = 2000,
+    rng: np.random.Generator | int | None = None,
+) -> tuple[float, float, float]:
+    """Mean and percentile-bootstrap confidence interval of the non-NaN values.
+
+    Parameters
+    ----------
+    values : array_like of float
+        One value per replicate; NaNs are ignored.
+    level : float, default 0.95
+        Confidence level, in (0, 1).
+    n_resamples : int, default 2000
+        Bootstrap resamples.
+    rng : numpy.random.Generator or int, optional
+        Source of the resampling; an int is a seed. Default
+        ``np.random.default_rng(0)``, so that results are reproducible.
+
+    Returns
+    -------
+    (mean, lo, hi) : tuple of float
+        The sample mean and the (1 − level)/2 and (1 + level)/2 quantiles of the means
+        of resamples drawn with replacement [ET1993]_, via
+        ``scipy.stats.bootstrap(method="percentile")``. As in :func:`mean_ci`: with
+        *n* = 1 the interval is (NaN, NaN), with no values everything is NaN, and when
+        all values are equal lo == hi == mean.
+    """
+    _check_level(level)
+    v = np.asarray(values, dtype=float).ravel()
+    v = v[~np.isnan(v)]
+    if v.size == 0:
+        return NAN, NAN, NAN
+    m = float(v.mean())
+    if v.size == 1:
+        return m, NAN, NAN
+    if np.ptp(v) == 0:
+        return m, m, m
+    gen = np.random.default_rng(0 if rng is None else rng)
+    res = stats.bootstrap(
+        (v,),
+        np.mean,
+        n_resamples=n_resamples,
+        confidence_level=level,
+        method="percentile",
+        vectorized=True,
+        **{_BOOTSTRAP_RNG_KW: gen},
+    )
+    ci = res.confidence_interval
+    return m, float(ci.low), float(ci.high)
+
+
+# scipy >= 1.15 takes ``rng``; older releases (the project allows >= 1.13) ``random_state``
+_BOOTSTRAP_RNG_KW = (
+    "rng" if "rng" in inspect.signature(stats.bootstrap).parameters else "random_state"
+)
+
+
+def _check_level(level: float) -> None:
+    if not 0 < level < 1:
+        raise ValueError(f"confidence level must be in (0, 1), got {level}")
 
 
 # ---------------------------------------------------------------------------
@@ -146,13 +394,15 @@ def summarize_counts(counts: np.ndarray, group_sizes: np.ndarray) -> dict[str, f
         out[f"{measure}_final"] = float(frac_t[-1])
         for g in range(G):
             out[f"{measure}_final_g{g + 1}"] = (
-                float(final[g, COL[measure]] / sizes[g]) if sizes[g] else float("nan"))
+                float(final[g, COL[measure]] / sizes[g]) if sizes[g] else float("nan")
+            )
         out[f"t25_{measure}"] = time_to_reach(frac_t, 0.25)
         out[f"t50_{measure}"] = time_to_reach(frac_t, 0.50)
     engaged_total = total[-1, COL["engaged"]]
     out["peer_engaged_final"] = float(total[-1, COL["peer_engaged"]] / n)
-    out["peer_share"] = (float(total[-1, COL["peer_engaged"]] / engaged_total)
-                         if engaged_total else float("nan"))
+    out["peer_share"] = (
+        float(total[-1, COL["peer_engaged"]] / engaged_total) if engaged_total else float("nan")
+    )
     first, last = COL["decisions_avoid"], COL["decisions_open"] + 1
     decisions = counts[1:, :, first:last].sum(axis=0)  # (G, 4)
     names = ("avoid", "allocate", "embed", "open")
@@ -168,11 +418,13 @@ def summarize_counts(counts: np.ndarray, group_sizes: np.ndarray) -> dict[str, f
     out["sharing_acts"] = float(acts_g.sum())
     out["exposures"] = float(counts[1:, :, COL["exposures"]].sum())
     out["unwanted"] = float(unwanted_g.sum())
-    out["unwanted_per_act"] = (float(unwanted_g.sum() / acts_g.sum())
-                               if acts_g.sum() else float("nan"))
+    out["unwanted_per_act"] = (
+        float(unwanted_g.sum() / acts_g.sum()) if acts_g.sum() else float("nan")
+    )
     for g in range(G):
-        out[f"unwanted_per_act_g{g + 1}"] = (float(unwanted_g[g] / acts_g[g])
-                                             if acts_g[g] else float("nan"))
+        out[f"unwanted_per_act_g{g + 1}"] = (
+            float(unwanted_g[g] / acts_g[g]) if acts_g[g] else float("nan")
+        )
     engaged_g = np.divide(final[:, COL["engaged"]], sizes, out=np.zeros(G), where=sizes > 0)
     eq = equity(engaged_g, sizes)
     for k in EQUITY_KEYS:
