@@ -93,10 +93,21 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("results") / spec.name
     shard = parse_shard(args.shard) if args.shard else None
     label = f"sweep {spec.name}" + (f" shard {args.shard}" if args.shard else "")
+    tty = sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:  # a bar on a terminal, lines in logs
+        if tty:
+            filled = int(30 * done / total) if total else 30
+            sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (30 - filled)}] "
+                             f"{done}/{total} runs" + ("\n" if done == total else ""))
+        else:
+            sys.stderr.write(f"{label}: {done}/{total} runs\n")
+        sys.stderr.flush()
+
     res = run_sweep(args.spec, out, workers=args.workers, resume=args.resume, shard=shard,
-                    executor=args.executor, progress=_progress_printer(label))
+                    executor=args.executor, progress=progress)
     what = "results" if res["complete"] else "chunks (merge with: diffusion-sim merge DIR)"
-    print(f"{label}: {res['done']} chunks run now, {res['total']} in all; {what} in {out}/")
+    print(f"{label}: {res['runs_done']} runs now, {res['runs_total']} in all; {what} in {out}/")
     return 0
 
 
