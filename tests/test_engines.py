@@ -118,7 +118,7 @@ def test_people_are_mesa_agents_created_lazily():
     assert len(people) == 50 and all(isinstance(p, mesa.Agent) for p in people)
     p = m.person(5)
     assert p.state == int(m.state[5])
-    assert p.group == int(m.group[5])
+    assert p.group == int(m.group[5]) + 1  # 1-based, as in every output
     p.state = 2
     assert m.state[5] == 2  # an agent's attribute is its row
 

@@ -13,6 +13,7 @@ import csv
 from pathlib import Path
 
 import pytest
+
 from golden_cases import CASES, produce
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -7,7 +7,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from diffusion_sim import network as netmod
 from diffusion_sim.errors import NetworkInputError
 from diffusion_sim.network import (
     Network,
@@ -21,7 +20,8 @@ from diffusion_sim.network import (
     sbm_probabilities,
     watts_strogatz,
 )
-from diffusion_sim.scenario import NetworkParams
+from diffusion_sim.network import files as netfiles
+from diffusion_sim.scenario import TRAITS, NetworkParams
 
 
 def rows_of(net: Network) -> list[list[int]]:
@@ -261,7 +261,8 @@ def test_build_network_strength_order_and_errors():
     g = net.to_networkx()
     assert [g.edges[a, b]["strong"] for a, b in zip(i[order], j[order])] == expect.tolist()
     with pytest.raises(ValueError, match="edgelist"):
-        build_network(NetworkParams(kind="edgelist"), np.zeros(10, np.int8), rng)
+        build_network(NetworkParams(kind="edgelist", edges_file="e.csv"), np.zeros(10, np.int8),
+                      rng)
     # watts_strogatz with a mean degree below 1 still gets the minimum lattice k = 2
     ws = build_network(
         NetworkParams(kind="watts_strogatz", mean_degree=0.6, rewire_prob=0.0),
@@ -372,7 +373,7 @@ def test_self_loops_and_duplicates_reported_with_counts_and_lines(tmp_path):
 
 def test_nodes_without_attributes_get_drawn_groups_and_a_note(tmp_path):
     nodes = read_nodes_file(
-        write(tmp_path, "n.csv", "id,group,privacy_concern\na,1,0.2\nb,3,\nlonely,2,0.9\n"), 3
+        write(tmp_path, "n.csv", "id,group,privacy_concern\na,1,0.2\nb,3,\nlonely,2,0.9\n"), 3, TRAITS
     )
     edges = write(tmp_path, "e.csv", "a,b\nb,x\ny,a\nx,y\n")
     net, group, full = load(edges, nodes=nodes, shares=(0.0, 1.0, 0.0))
@@ -435,7 +436,7 @@ def test_many_blocks_fast_and_slow_paths_agree(tmp_path, monkeypatch):
     clean = "".join(f"n{x},n{y},{z}\n" for x, y, z in zip(a, b, w))
     spaced = "".join(f"n{x} , n{y},{z}\n" for x, y, z in zip(a, b, w))  # needs stripping
     ref, ref_group, ref_nodes = load(write(tmp_path, "one.csv", clean))
-    monkeypatch.setattr(netmod, "_BLOCK_BYTES", 257)  # many blocks, lines cut across reads
+    monkeypatch.setattr(netfiles, "_BLOCK_BYTES", 257)  # many blocks, lines cut across reads
     for text in (clean, spaced):
         net, group, nodes = load(write(tmp_path, "e.csv", text))
         assert nodes.ids == ref_nodes.ids and np.array_equal(group, ref_group)
@@ -461,7 +462,7 @@ def test_nodes_file_reads_all_columns(tmp_path):
         "receptiveness,digital_access\n"
         "a,1,0,0.5,1,0.25,1\n\nb,2,0.1,,0.2,0.3,false\nc,2,1,1,1,1,\n",
     )
-    t = read_nodes_file(p, 2)
+    t = read_nodes_file(p, 2, TRAITS)
     assert t.ids == ["a", "b", "c"]
     assert t.group.dtype == np.int8 and t.group.tolist() == [0, 1, 1]
     assert set(t.traits) == {
@@ -473,7 +474,7 @@ def test_nodes_file_reads_all_columns(tmp_path):
     assert t.traits["receptiveness"].tolist() == [0.25, 0.3, 1.0]
     assert np.isnan(t.traits["identity_sensitivity"][1])
     assert t.access[:2].tolist() == [1.0, 0.0] and np.isnan(t.access[2])
-    only = read_nodes_file(write(tmp_path, "m.csv", "group,id\n2,x\n"), 2)
+    only = read_nodes_file(write(tmp_path, "m.csv", "group,id\n2,x\n"), 2, TRAITS)
     assert only.ids == ["x"] and only.group.tolist() == [1] and only.traits == {}
     assert only.access is None
 
@@ -506,7 +507,7 @@ def test_nodes_file_reads_all_columns(tmp_path):
 def test_malformed_nodes_file_names_file_and_line(tmp_path, text, line, what):
     p = write(tmp_path, "n.csv", text)
     with pytest.raises(NetworkInputError) as info:
-        read_nodes_file(p, 2)
+        read_nodes_file(p, 2, TRAITS)
     msg = str(info.value)
     assert msg.startswith(f"{p}:{line}: "), msg
     assert what in msg and "\n" not in msg

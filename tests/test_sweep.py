@@ -136,7 +136,7 @@ def test_changed_spec_is_refused_and_rerun_without_resume_too(tmp_path):
     with pytest.raises(SweepError, match="add --resume"):
         run_sweep(spec, out, workers=1)
     spec.write_text(spec.read_text().replace("seed = 7", "seed = 8"))
-    with pytest.raises(SweepError, match="spec changed since this sweep started"):
+    with pytest.raises(SweepError, match="inputs changed since it started: the seed"):
         run_sweep(spec, out, workers=1, resume=True)
 
 
@@ -153,13 +153,15 @@ def test_kill_9_then_resume_gives_the_uninterrupted_table(tmp_path):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
     while time.time() < deadline:
-        done = list((out / "chunks").glob("runs-*.csv")) if (out / "chunks").exists() else []
+        done = list((out / "chunks").glob("chunk-*.json")) if (out / "chunks").exists() else []
         if len(done) >= 3:
             break
         time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    done_before = {p.name: p.read_bytes() for p in (out / "chunks").glob("runs-*.csv")}
+    recorded = [p.name.replace("chunk-", "runs-").replace(".json", ".csv")
+                for p in (out / "chunks").glob("chunk-*.json")]
+    done_before = {n: (out / "chunks" / n).read_bytes() for n in recorded}
     assert 3 <= len(done_before) < 12, "the kill should land mid-sweep"
     assert not (out / "runs.csv").exists()
     res = run_sweep(spec, out, workers=2, resume=True)

@@ -18,8 +18,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from diffusion_sim.runs import write_csv
-from diffusion_sim.sweep import _read_rows, run_sweep
+from diffusion_sim.store import write_csv
+from diffusion_sim.sweep import read_rows, run_sweep
 
 HERE = Path(__file__).resolve().parent
 PC, IS = "traits.privacy_concern.mean", "traits.identity_sensitivity.mean"
@@ -54,7 +54,7 @@ def main(out: Path) -> None:
     for name in ("sweep", "sweep_avoid_open"):
         target = out / name
         run_sweep(HERE / f"{name}.toml", target, resume=(target / "manifest.json").exists())
-        both[name] = _read_rows(target / "runs.csv")
+        both[name] = read_rows(target / "runs.csv")
     rows = both["sweep"]
     fig, axes = plt.subplots(1, 4, figsize=(17, 4), dpi=100)
     for ax, s in zip(axes, ("avoid", "allocate", "embed", "open")):

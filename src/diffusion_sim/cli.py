@@ -1,21 +1,24 @@
-"""Command line: argument parsing only; every command calls the library.
+"""Command line: parse the arguments, call the library, print what it returns.
 
-Any :class:`~diffusion_sim.errors.DiffusionSimError` becomes one line on standard
-error (``diffusion-sim: error: ...``) and exit status 2.
+No defaults of its own: an option left out is ``None`` and the library's default (or
+the comparison / sweep file's setting) applies. Heavy modules are imported by the
+command that needs them, so ``diffusion-sim --help`` starts fast. Any
+:class:`~diffusion_sim.errors.DiffusionSimError` becomes one line on standard error
+(``diffusion-sim: error: ...``) and exit status 2; so do bad arguments.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from diffusion_sim import __version__
 from diffusion_sim.errors import DiffusionSimError
+from diffusion_sim.version import __version__
 
 
-def _progress_printer(label: str):
+def _progress_printer(label: str) -> Callable[[int, int], None]:
     tty = sys.stderr.isatty()
 
     def progress(done: int, total: int) -> None:
@@ -43,44 +46,60 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_describe(args: argparse.Namespace) -> int:
+    from diffusion_sim.scenario import describe
+
+    rows = describe()
+    if args.format == "markdown":
+        print("| key | type | range | default | meaning |\n|---|---|---|---|---|")
+        for r in rows:
+            print(f"| `{r['key']}` | {r['type']} | {r['range']} | `{r['default']}` | "
+                  f"{r['meaning']} |")
+        return 0
+    width = max(len(r["key"]) for r in rows)
+    for r in rows:
+        print(f"{r['key']:<{width}}  {r['type']:<7}  {r['range']:<32}  default "
+              f"{r['default']:<10}  {r['meaning']}")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    from diffusion_sim.replicate import DEFAULT_SEED
     from diffusion_sim.runs import run_replications
     from diffusion_sim.scenario import load
 
     sc = load(args.scenario)
     out = Path(args.out) if args.out else Path("results") / sc.name
-    runs = run_replications(sc, args.reps, args.seed, out, engine=args.engine,
+    runs = run_replications(sc, args.reps, DEFAULT_SEED if args.seed is None else args.seed,
+                            out, engine=args.engine, workers=args.workers,
                             progress=_progress_printer(f"run {sc.name}"))
-    import numpy as np
-
-    eng = np.array([r["engaged_final"] for r in runs])
-    print(f"{sc.name}: {len(runs)} replications, mean engaged {100 * eng.mean():.1f} %, "
+    mean = sum(r["engaged_final"] for r in runs) / len(runs)
+    print(f"{sc.name}: {len(runs)} replications, mean engaged {100 * mean:.1f} %, "
           f"results in {out}/")
     return 0
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from diffusion_sim.compare import load_comparison, run_comparison
+    from diffusion_sim.compare import load_comparison, resolve_settings, run_comparison
     from diffusion_sim.report import write_comparison_report
     from diffusion_sim.scenario import load
 
-    settings: dict = {}
+    file_settings = None
     if not args.scenarios:
-        baseline, scenarios, settings = load_comparison(args.baseline)
+        baseline, scenarios, file_settings = load_comparison(args.baseline)
     else:
         baseline = load(args.baseline)
         scenarios = [load(p) for p in args.scenarios]
-    name = settings.get("name", f"{baseline.name}_comparison")
-    reps = args.reps or settings.get("reps", 20)
-    seed = args.seed if args.seed is not None else settings.get("seed", 20261122)
-    ci_width = args.ci_width if args.ci_width is not None else settings.get("ci_width")
-    min_count = args.min_cell_count or settings.get("min_cell_count", 10)
+    s = resolve_settings(file_settings, reps=args.reps, seed=args.seed,
+                         ci_width=args.ci_width, max_reps=args.max_reps,
+                         min_cell_count=args.min_cell_count)
+    name = s["name"] or f"{baseline.name}_comparison"
     out = Path(args.out) if args.out else Path("results") / name
-    comp = run_comparison(baseline, scenarios, reps=reps, seed=seed, name=name,
-                          workers=args.workers, ci_width=ci_width,
-                          max_reps=args.max_reps or settings.get("max_reps", 200),
+    comp = run_comparison(baseline, scenarios, reps=s["reps"], seed=s["seed"], name=name,
+                          workers=args.workers, ci_width=s["ci_width"],
+                          max_reps=s["max_reps"],
                           progress=_progress_printer(f"compare {name}"))
-    path = write_comparison_report(comp, out, min_count=min_count)
+    path = write_comparison_report(comp, out, min_count=s["min_cell_count"])
     print(f"{name}: {comp.reps} paired replications x {len(comp.all_scenarios)} scenarios "
           f"({comp.stop_reason}); report: {path}")
     return 0
@@ -93,59 +112,88 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("results") / spec.name
     shard = parse_shard(args.shard) if args.shard else None
     label = f"sweep {spec.name}" + (f" shard {args.shard}" if args.shard else "")
-    tty = sys.stderr.isatty()
-
-    def progress(done: int, total: int) -> None:  # a bar on a terminal, lines in logs
-        if tty:
-            filled = int(30 * done / total) if total else 30
-            sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (30 - filled)}] "
-                             f"{done}/{total} runs" + ("\n" if done == total else ""))
-        else:
-            sys.stderr.write(f"{label}: {done}/{total} runs\n")
-        sys.stderr.flush()
-
     res = run_sweep(args.spec, out, workers=args.workers, resume=args.resume, shard=shard,
-                    executor=args.executor, progress=progress)
+                    executor_kind=args.executor, progress=_progress_printer(label))
     what = "results" if res["complete"] else "chunks (merge with: diffusion-sim merge DIR)"
-    print(f"{label}: {res['runs_done']} runs now, {res['runs_total']} in all; {what} in {out}/")
+    fixed = f" ({res['repaired']} damaged chunks rerun)" if res["repaired"] else ""
+    print(f"{label}: {res['runs_done']} runs now{fixed}, {res['runs_total']} in all; "
+          f"{what} in {out}/")
     return 0
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
     from diffusion_sim.sweep import merge
 
-    path = merge(args.dir)
-    print(f"merged: {path}")
+    print(f"merged: {merge(args.dir)}")
     return 0
 
 
 def cmd_slurm(args: argparse.Namespace) -> int:
     from diffusion_sim.hpc import write_slurm_scripts
 
-    array, merge_script, howto = write_slurm_scripts(
+    _, _, howto = write_slurm_scripts(
         args.spec, tasks=args.tasks, out=args.out, partition=args.partition, time=args.time,
         mem=args.mem, cpus_per_task=args.cpus_per_task, script_dir=args.script_dir)
     print(howto)
     return 0
 
 
+def _count(least: int) -> Callable[[str], int]:
+    """An argparse type: an integer ≥ ``least``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"must be at least {least}, got {value}")
+        return value
+
+    return parse
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit status 2 (no usage dump)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="diffusion-sim",
         description="Peer-to-peer diffusion of health information under privacy and "
                     "identity concerns.")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     v = sub.add_parser("validate", help="check scenario files without running them")
     v.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml")
     v.set_defaults(func=cmd_validate)
 
+    d = sub.add_parser("describe", help="list every scenario key: type, range, default, meaning")
+    d.add_argument("--format", choices=("text", "markdown"), default="text")
+    d.set_defaults(func=cmd_describe)
+
+    seed = {"type": _count(0), "help": "seed (entropy) of the runs (default 20261122)"}
+    workers = {"type": _count(1), "help": "processes (default: all cores this job may use)"}
     r = sub.add_parser("run", help="run replications of one scenario")
     r.add_argument("scenario", metavar="SCENARIO.toml")
-    r.add_argument("--reps", type=int, default=10, help="replications (default 10)")
-    r.add_argument("--seed", type=int, default=20261122, help="sweep seed (entropy)")
+    r.add_argument("--reps", type=_count(1), default=10, help="replications (default 10)")
+    r.add_argument("--seed", **seed)
     r.add_argument("--engine", choices=("vectorized", "agents"), default="vectorized")
+    r.add_argument("--workers", **workers)
     r.add_argument("--out", help="output folder (default results/<scenario name>)")
     r.set_defaults(func=cmd_run)
 
@@ -155,15 +203,15 @@ def build_parser() -> argparse.ArgumentParser:
                     "(a [comparison] table naming the baseline, plus [scenarios.NAME]).")
     c.add_argument("baseline", metavar="BASELINE.toml|COMPARISON.toml")
     c.add_argument("scenarios", nargs="*", metavar="SCENARIO.toml")
-    c.add_argument("--reps", type=int, help="paired replications per scenario (default 20)")
-    c.add_argument("--ci-width", type=float, dest="ci_width",
+    c.add_argument("--reps", type=_count(1), help="paired replications per scenario (default 20)")
+    c.add_argument("--ci-width", type=_positive_float, dest="ci_width",
                    help="add replications until every difference's 95%% interval is "
                         "narrower than this (on the reported scale: pp or index units)")
-    c.add_argument("--max-reps", type=int, dest="max_reps",
+    c.add_argument("--max-reps", type=_count(1), dest="max_reps",
                    help="cap for --ci-width (default 200)")
-    c.add_argument("--seed", type=int)
-    c.add_argument("--workers", type=int, help="processes (default: all cores)")
-    c.add_argument("--min-cell-count", type=int, dest="min_cell_count",
+    c.add_argument("--seed", **seed)
+    c.add_argument("--workers", **workers)
+    c.add_argument("--min-cell-count", type=_count(1), dest="min_cell_count",
                    help="suppress per-group cells below this count with user files (10)")
     c.add_argument("--out", help="output folder (default results/<name>)")
     c.set_defaults(func=cmd_compare)
@@ -171,9 +219,9 @@ def build_parser() -> argparse.ArgumentParser:
     w = sub.add_parser("sweep", help="run a parameter sweep (resumable, shardable)")
     w.add_argument("spec", metavar="SPEC.toml")
     w.add_argument("--out", help="output folder (default results/<sweep name>)")
-    w.add_argument("--workers", type=int, help="local processes (default: all cores)")
+    w.add_argument("--workers", **workers)
     w.add_argument("--resume", action="store_true",
-                   help="finish an interrupted sweep in --out (refused if the spec changed)")
+                   help="finish an interrupted sweep in --out (refused if its inputs changed)")
     w.add_argument("--shard", metavar="I/N",
                    help="run only the I-th of N interleaved slices (default: from "
                         "SLURM_ARRAY_TASK_ID/COUNT when set)")
@@ -187,12 +235,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     sl = sub.add_parser("slurm", help="write an sbatch array script + a dependent merge job")
     sl.add_argument("spec", metavar="SPEC.toml")
-    sl.add_argument("--tasks", type=int, required=True, help="array tasks (shards)")
+    sl.add_argument("--tasks", type=_count(1), required=True, help="array tasks (shards)")
     sl.add_argument("--out", help="sweep output folder (default results/<sweep name>)")
     sl.add_argument("--partition")
     sl.add_argument("--time", default="01:00:00", help="per task (default 01:00:00)")
     sl.add_argument("--mem", default="2G", help="per task (default 2G)")
-    sl.add_argument("--cpus-per-task", type=int, default=1, dest="cpus_per_task")
+    sl.add_argument("--cpus-per-task", type=_count(1), default=1, dest="cpus_per_task")
     sl.add_argument("--script-dir", dest="script_dir",
                     help="where to write the scripts (default: the output folder)")
     sl.set_defaults(func=cmd_slurm)
@@ -200,10 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if getattr(args, "reps", 1) is not None and getattr(args, "reps", 1) < 1:
-        parser.error("--reps must be at least 1")
+    args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except DiffusionSimError as exc:

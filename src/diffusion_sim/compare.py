@@ -18,54 +18,39 @@ comparison file::
     description = "Closed groups on the platform"
     overrides = { "strategies.allocate.control_loss" = 0.1 }
     # or: file = "scenarios/closed_groups.toml"
+
+The settings and their defaults are :data:`SETTINGS` (stated once; the command line
+overrides them, see :func:`resolve_settings`).
 """
 
 from __future__ import annotations
 
-import difflib
-import os
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from diffusion_sim.config import Setting, check_keys, read_settings, read_toml
 from diffusion_sim.errors import ScenarioError
-from diffusion_sim.metrics import mean_ci, paired_difference, summarize
-from diffusion_sim.model import DiffusionModel
-from diffusion_sim.scenario import Scenario, load, read_toml
+from diffusion_sim.metrics import headlines, mean_ci, paired_difference
+from diffusion_sim.replicate import DEFAULT_SEED, executor, ordered_map, replicate_task
+from diffusion_sim.scenario import Scenario, load
 
-
-@dataclass(frozen=True)
-class Headline:
-    """A metric the comparison reports, with its plain-language label and unit."""
-
-    key: str
-    label: str
-    scale: float = 100.0  # fractions are shown as percentages
-    unit: str = "percentage points"
-
-
-def headline_metrics(n_groups: int) -> list[Headline]:
-    """The metrics every comparison reports (per-group reach for each group)."""
-    out = [
-        Headline("engaged_final", "People engaged (% of everybody)"),
-        Headline("peer_engaged_final", "Engaged through a peer (% of everybody)"),
-        Headline("aware_final", "People aware (% of everybody)"),
-    ]
-    for g in range(1, n_groups + 1):
-        tag = " (most deprived)" if g == 1 else (" (least deprived)" if g == n_groups else "")
-        out.append(Headline(f"engaged_final_g{g}", f"Engaged in group {g}{tag} (% of group)"))
-    out += [
-        Headline("engaged_gap", "Gap: least minus most deprived group"),
-        Headline("engaged_sii", "Slope index of inequality (SII)"),
-        Headline("engaged_rii", "Relative index of inequality (RII)", 1.0, "ratio"),
-        Headline("engaged_ci_erreygers", "Concentration index (Erreygers)", 1.0, "index"),
-        Headline("unwanted_per_act", "Unwanted disclosures per sharing act", 1.0, "per act"),
-    ]
-    return out
+#: The ``[comparison]`` settings, with their defaults.
+SETTINGS = (
+    Setting("name", "str", None, doc="name of the comparison (default: <baseline>_comparison)"),
+    Setting("baseline", "path", required=True, doc="the baseline scenario file"),
+    Setting("reps", "int", 20, lo=1, doc="paired replications per scenario"),
+    Setting("seed", "int", DEFAULT_SEED, lo=0, doc="seed (entropy) of every replicate"),
+    Setting("ci_width", "float", None, lo=1e-12,
+            doc="add replications until every difference's interval is narrower"),
+    Setting("max_reps", "int", 200, lo=1, doc="cap on replications with ci_width"),
+    Setting("min_cell_count", "int", 10, lo=1,
+            doc="suppress per-group cells below this count with user files"),
+)
 
 
 @dataclass
@@ -79,6 +64,8 @@ class Comparison:
     runs: dict[str, list[dict[str, float]]] = field(default_factory=dict)
     counts: dict[str, list[np.ndarray]] = field(default_factory=dict)
     group_sizes: dict[str, np.ndarray] = field(default_factory=dict)
+    columns: tuple[str, ...] = ()
+    notes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     stop_reason: str = ""
 
     @property
@@ -95,13 +82,13 @@ class Comparison:
         base = self.runs[self.baseline.name]
         for sc in self.scenarios:
             other = self.runs[sc.name]
-            for h in headline_metrics(self.baseline.n_groups):
+            for h in headlines(self.baseline.n_groups):
                 a = np.array([r[h.key] for r in base], dtype=float)
                 b = np.array([r[h.key] for r in other], dtype=float)
                 d = paired_difference(a, b, level)
                 ma, mb = mean_ci(a, level), mean_ci(b, level)
                 rows.append({
-                    "scenario": sc.name, "metric": h.key, "label": h.label, "unit": h.unit,
+                    "scenario": sc.name, "metric": h.key, "label": h.label, "unit": h.diff_unit,
                     "scale": h.scale, "baseline_mean": ma[0], "scenario_mean": mb[0],
                     "scenario_low": mb[1], "scenario_high": mb[2],
                     "difference": d["mean"], "diff_low": d["lo"], "diff_high": d["hi"],
@@ -113,18 +100,18 @@ class Comparison:
         """Mean and CI of every headline metric per scenario (the baseline included)."""
         rows = []
         for sc in self.all_scenarios:
-            for h in headline_metrics(self.baseline.n_groups):
+            for h in headlines(self.baseline.n_groups):
                 v = np.array([r[h.key] for r in self.runs[sc.name]], dtype=float)
                 m, lo, hi = mean_ci(v, level)
                 rows.append({"scenario": sc.name, "metric": h.key, "label": h.label,
                              "mean": m, "low": lo, "high": hi, "n": len(v)})
         return rows
 
-
-def _one_run(args: tuple[Scenario, int, int]) -> tuple[dict[str, float], np.ndarray, np.ndarray]:
-    sc, seed, rep = args
-    m = DiffusionModel(sc, seed=seed, key=(rep,)).run()
-    return summarize(m), m.counts, m.group_sizes
+    def widest_interval(self) -> tuple[float, str, str]:
+        """(width on the shown scale, label, scenario) of the widest difference interval."""
+        return max(((row["diff_high"] - row["diff_low"]) * row["scale"], row["label"],
+                    row["scenario"]) for row in self.differences()
+                   if np.isfinite(row["diff_high"] - row["diff_low"]))
 
 
 def run_comparison(
@@ -132,20 +119,22 @@ def run_comparison(
     scenarios: Sequence[Scenario],
     *,
     reps: int = 20,
-    seed: int = 20261122,
+    seed: int = DEFAULT_SEED,
     name: str = "comparison",
     workers: int | None = None,
     ci_width: float | None = None,
     max_reps: int = 200,
     batch: int = 10,
     progress: Callable[[int, int], None] | None = None,
+    pool: Executor | None = None,
 ) -> Comparison:
     """Run every scenario with common random numbers and collect the results.
 
     With ``ci_width`` set, replications are added in batches of ``batch`` (keeping the
     pairing: every scenario gets the same new replicates) until every headline
     difference's interval (on the reported scale) is narrower than ``ci_width``, or
-    ``max_reps`` is reached; ``Comparison.stop_reason`` says which happened.
+    ``max_reps`` is reached; ``Comparison.stop_reason`` says which happened. ``pool``
+    may be any ``concurrent.futures.Executor``; results do not depend on it.
     """
     names = [baseline.name, *(s.name for s in scenarios)]
     dupes = {n for n in names if names.count(n) > 1}
@@ -154,18 +143,18 @@ def run_comparison(
     comp = Comparison(name=name, baseline=baseline, scenarios=list(scenarios), seed=seed)
     for sc in comp.all_scenarios:
         comp.runs[sc.name], comp.counts[sc.name] = [], []
-    workers = workers or min(os.cpu_count() or 1, 8)
     target = reps if ci_width is None else min(batch, max_reps)
     done = 0
-    pool = ProcessPoolExecutor(workers) if workers > 1 else None
-    try:
+    with executor(workers, pool=pool) as ex:
         while True:
-            tasks = [(sc, seed, r) for r in range(done, target) for sc in comp.all_scenarios]
-            mapper = pool.map if pool else map
-            for (sc, _, _), (summary, counts, sizes) in zip(tasks, mapper(_one_run, tasks)):
-                comp.runs[sc.name].append(summary)
-                comp.counts[sc.name].append(counts)
-                comp.group_sizes[sc.name] = sizes
+            tasks = [(sc, seed, (r,), "vectorized") for r in range(done, target)
+                     for sc in comp.all_scenarios]
+            for (sc, _, _, _), res in zip(tasks, ordered_map(replicate_task, tasks, ex)):
+                comp.runs[sc.name].append(res.summary)
+                comp.counts[sc.name].append(res.counts)
+                comp.group_sizes[sc.name] = res.group_sizes
+                comp.notes[sc.name] = res.notes
+                comp.columns = res.columns
                 if progress:
                     progress(sum(len(v) for v in comp.runs.values()),
                              target * len(comp.all_scenarios))
@@ -173,72 +162,62 @@ def run_comparison(
             if ci_width is None:
                 comp.stop_reason = f"fixed number of replications ({done})"
                 break
-            widest = max(((row["diff_high"] - row["diff_low"]) * row["scale"], row["label"],
-                          row["scenario"]) for row in comp.differences()
-                         if np.isfinite(row["diff_high"] - row["diff_low"]))
-            if widest[0] < ci_width:
+            width, label, where = comp.widest_interval()
+            if width < ci_width:
                 comp.stop_reason = (f"every interval narrower than {ci_width:g} after {done} "
-                                    f"replications (widest {widest[0]:.3g}: {widest[1]}, "
-                                    f"{widest[2]})")
+                                    f"replications (widest {width:.3g}: {label}, {where})")
                 break
             if done >= max_reps:
                 comp.stop_reason = (f"cap of {max_reps} replications reached; widest interval "
-                                    f"{widest[0]:.3g} ({widest[1]}, {widest[2]}) is not "
-                                    f"narrower than {ci_width:g}")
+                                    f"{width:.3g} ({label}, {where}) is not narrower than "
+                                    f"{ci_width:g}")
                 break
             target = min(done + batch, max_reps)
-    finally:
-        if pool:
-            pool.shutdown()
     return comp
 
 
-_COMPARISON_KEYS = ["name", "baseline", "reps", "seed", "ci_width", "max_reps",
-                    "min_cell_count"]
+def resolve_settings(file_settings: Mapping[str, Any] | None, **given: Any) -> dict[str, Any]:
+    """The comparison's settings: defaults, then the file's, then what is ``given``
+    (the command line; ``None`` = not given)."""
+    out = {s.name: s.default for s in SETTINGS}
+    out.update({k: v for k, v in (file_settings or {}).items() if v is not None})
+    out.update({k: v for k, v in given.items() if v is not None})
+    return out
 
 
 def load_comparison(path: str | Path) -> tuple[Scenario, list[Scenario], dict[str, Any]]:
-    """Read a comparison file: a baseline plus named scenarios (overrides or files)."""
+    """Read a comparison file: a baseline plus named scenarios (overrides or files).
+
+    Returns (baseline, scenarios, settings); every setting is checked here, before
+    anything runs.
+    """
     path = Path(path)
     data = read_toml(path)
-
-    def fail(key: str, msg: str) -> ScenarioError:
-        return ScenarioError(f"{path}: {key}: {msg}")
-
-    for k in data:
-        if k not in ("comparison", "scenarios"):
-            close = difflib.get_close_matches(k, ["comparison", "scenarios"], n=1)
-            raise fail(k, "unknown key" + (f" (did you mean '{close[0]}'?)" if close else ""))
-    head = data.get("comparison", {})
-    for k in head:
-        if k not in _COMPARISON_KEYS:
-            close = difflib.get_close_matches(k, _COMPARISON_KEYS, n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise fail(f"comparison.{k}", f"unknown key{hint}")
-    if "baseline" not in head:
-        raise fail("comparison.baseline", "missing: name the baseline scenario file")
+    check_keys(data, ["comparison", "scenarios"], "", str(path))
+    head = read_settings(data.get("comparison", {}), SETTINGS, "comparison.", str(path),
+                         ScenarioError)
     baseline = load(path.parent / head["baseline"])
     scenarios = []
-    for name, spec in data.get("scenarios", {}).items():
+    table = data.get("scenarios", {})
+    check_keys(table, list(table) if isinstance(table, Mapping) else [], "scenarios.",
+               str(path))
+    for name, spec in table.items():
         key = f"scenarios.{name}"
-        if not isinstance(spec, dict):
-            raise fail(key, "must be a table")
-        for k in spec:
-            if k not in ("description", "overrides", "file"):
-                raise fail(f"{key}.{k}", "unknown key (valid keys: description, overrides, file)")
+        check_keys(spec, ["description", "overrides", "file"], key + ".", str(path))
         if "file" in spec:
+            if not isinstance(spec["file"], str) or not spec["file"]:
+                raise ScenarioError(f"{path}: {key}.file: must be a file name, "
+                                    f"got {spec['file']!r}")
             sc = load(path.parent / spec["file"])
         else:
             over = spec.get("overrides", {})
-            if not isinstance(over, dict):
-                raise fail(f"{key}.overrides", "must be a table of dotted keys")
-            try:
-                sc = baseline.with_overrides(over, source=f"{path}: {key}.overrides")
-            except ScenarioError as exc:
-                raise ScenarioError(str(exc)) from None
-        sc = sc.with_overrides({"name": name, "description": spec.get(
-            "description", sc.description)}, source=f"{path}: {key}")
+            check_keys(over, list(over) if isinstance(over, Mapping) else [],
+                       f"{key}.overrides.", str(path))
+            sc = baseline.with_overrides(over, source=f"{path}: {key}.overrides")
+        description = spec.get("description", sc.description)
+        sc = sc.with_overrides({"name": name, "description": description},
+                               source=f"{path}: {key}")
         scenarios.append(sc)
     if not scenarios:
-        raise fail("scenarios", "no scenarios to compare with the baseline")
+        raise ScenarioError(f"{path}: scenarios: no scenarios to compare with the baseline")
     return baseline, scenarios, head

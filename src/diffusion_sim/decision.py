@@ -1,4 +1,5 @@
-"""Strategies and the multinomial-logit choice: one formula, used by both engines.
+"""The multinomial-logit choice among the strategies: one formula for any number of
+strategies, used by both engines.
 
 Utility of strategy ``s`` for a person (MODEL.md, step 1)::
 
@@ -10,12 +11,12 @@ With temperature ``τ > 0`` the choice is the multinomial logit
 ``P(s) = exp(U_s/τ) / Σ_r exp(U_r/τ)``, drawn by inverting its cumulative
 distribution with one uniform ``u`` per decider (strategies in code order: the first
 ``s`` whose cumulative weight exceeds ``u`` times the total). With ``τ = 0`` it is the
-deterministic best response ``argmax_s U_s`` (ties go to the lower code:
-avoid < allocate < embed < open) and no uniform is used.
+deterministic best response ``argmax_s U_s`` (ties go to the lower code) and no
+uniform is used.
 
-Because ``open`` is the last code, for a fixed ``u`` a person shares openly exactly
-when ``u > 1 − P(open)``: anything that lowers ``P(open)`` can only turn open sharers
-into something else, draw by draw.
+Because the last strategy is last in the cumulative order, for a fixed ``u`` a person
+chooses it exactly when ``u > 1 − P(last)``: anything that lowers ``P(open)`` (the
+last default strategy) can only turn open sharers into something else, draw by draw.
 """
 
 from __future__ import annotations
@@ -24,47 +25,60 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from diffusion_sim.scenario import SHARING_STRATEGIES, STRATEGIES, Scenario
+from diffusion_sim.scenario import STRATEGIES, Scenario
 
+#: Codes of the default strategies (a scenario may add more after ``open``).
 AVOID, ALLOCATE, EMBED, OPEN = range(4)
 NO_DECISION = -1
 
 
 @dataclass(frozen=True)
 class StrategyArrays:
-    """The strategy table as arrays indexed by strategy code (avoid, allocate, embed, open)."""
+    """The strategy table as arrays indexed by strategy code (``avoid`` = 0, then the
+    scenario's strategies in order)."""
 
+    names: tuple[str, ...]
     benefit: np.ndarray
     control_loss: np.ndarray
     identity_risk: np.ndarray
     others_harm: np.ndarray
     fidelity: np.ndarray
     strong_only: np.ndarray  # audience is strong ties only
+    comparison: np.ndarray  # invites social comparison (the comparison penalty)
     enabled: np.ndarray
     sharing: np.ndarray  # 0 for avoid, 1 for the others (the norm term applies to sharing)
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> StrategyArrays:
-        def col(attr: str, avoid_value: float = 0.0) -> np.ndarray:
-            return np.array(
-                [avoid_value] + [getattr(scenario.strategies.get(s), attr) for s in SHARING_STRATEGIES],
-                dtype=np.float64,
-            )
+        table = list(scenario.strategies.values())
 
-        strong_only = np.array(
-            [False] + [scenario.strategies.get(s).audience == "strong" for s in SHARING_STRATEGIES]
-        )
-        enabled = np.array([True] + [scenario.strategies.get(s).enabled for s in SHARING_STRATEGIES])
+        def col(attr: str) -> np.ndarray:
+            return np.array([0.0] + [getattr(sp, attr) for sp in table], dtype=np.float64)
+
+        def flags(test) -> np.ndarray:
+            return np.array([False] + [bool(test(sp)) for sp in table])
+
         return cls(
+            names=scenario.strategy_names,
             benefit=col("benefit"),
             control_loss=col("control_loss"),
             identity_risk=col("identity_risk"),
             others_harm=col("others_harm"),
             fidelity=col("fidelity"),
-            strong_only=strong_only,
-            enabled=enabled,
-            sharing=np.array([0.0, 1.0, 1.0, 1.0]),
+            strong_only=flags(lambda sp: sp.audience == "strong"),
+            comparison=flags(lambda sp: sp.comparison),
+            enabled=np.array([True] + [sp.enabled for sp in table]),
+            sharing=np.array([0.0] + [1.0] * len(table)),
         )
+
+    @property
+    def n(self) -> int:
+        """Number of strategies, avoid included."""
+        return len(self.names)
+
+    def code(self, name: str) -> int:
+        """Code of a strategy name (``"avoid"`` → 0)."""
+        return self.names.index(name)
 
 
 def utilities(
@@ -75,7 +89,7 @@ def utilities(
     seen_sharing: np.ndarray | float,
     norm_weight: float,
 ) -> np.ndarray:
-    """Utilities of the four strategies, strategy-major: shape ``(4,) + shape(person)``.
+    """Utilities of every strategy, strategy-major: shape ``(S,) + shape(person)``.
 
     Parameters are per person (arrays of shape ``(k,)``) or one person's scalars;
     ``seen_sharing`` ∈ [0, 1] is the share of the person's ties seen sharing last step.
@@ -104,7 +118,7 @@ def utilities(
 
 def choose(utility: np.ndarray, uniform: np.ndarray | float | None,
            temperature: float) -> np.ndarray:
-    """Strategy codes from strategy-major utilities ``(4, ...)`` and one uniform in
+    """Strategy codes from strategy-major utilities ``(S, ...)`` and one uniform in
     [0, 1) per person.
 
     ``temperature == 0`` ignores the uniform (deterministic best response, ties to the
@@ -113,19 +127,19 @@ def choose(utility: np.ndarray, uniform: np.ndarray | float | None,
     if temperature == 0.0 or uniform is None:
         return np.argmax(utility, axis=0)
     scaled = utility / temperature
-    top = np.maximum(np.maximum(scaled[0], scaled[1]), np.maximum(scaled[2], scaled[3]))
+    top = np.max(scaled, axis=0)
     weight = np.exp(scaled - top)
-    c1 = weight[0] + weight[1]
-    c2 = c1 + weight[2]
-    c3 = c2 + weight[3]
-    threshold = np.asarray(uniform) * c3
+    cumulative = np.cumsum(weight, axis=0)  # sequential sums: w0, w0+w1, ...
+    threshold = np.asarray(uniform) * cumulative[-1]
     # the first strategy whose cumulative weight exceeds the threshold
-    code = (weight[0] <= threshold).astype(np.int64) + (c1 <= threshold) + (c2 <= threshold)
+    code = np.sum(cumulative[:-1] <= threshold, axis=0, dtype=np.int64)
     # (u·total can round up to total: never pick a disabled last strategy then)
-    last = np.where(weight[3] > 0, 3, np.where(weight[2] > 0, 2, np.where(weight[1] > 0, 1, 0)))
+    positive = weight > 0
+    last = weight.shape[0] - 1 - np.argmax(positive[::-1], axis=0)
     return np.minimum(code, last)
 
 
 def strategy_code(name: str) -> int:
-    """Code of a strategy name (``"avoid"`` → 0 … ``"open"`` → 3)."""
+    """Code of a default strategy name (``"avoid"`` → 0 … ``"open"`` → 3); for a
+    scenario's own table use :meth:`StrategyArrays.code`."""
     return STRATEGIES.index(name)

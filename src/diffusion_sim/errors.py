@@ -1,8 +1,9 @@
 """The project's exception hierarchy.
 
 Every error a user can cause (a bad scenario file, a malformed edge list, a sweep
-that cannot be resumed) is a :class:`DiffusionSimError`. The command-line interface
-turns any of them into one line on standard error and exit status 2.
+that cannot be resumed, an output folder that cannot be written) is a
+:class:`DiffusionSimError`. The command-line interface turns any of them into one line
+on standard error and exit status 2.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ class DiffusionSimError(Exception):
 
 
 class ScenarioError(DiffusionSimError):
-    """A scenario (or sweep spec) file is invalid: unknown key, bad type, out of range."""
+    """A scenario (or comparison) file or value is invalid: unknown key, bad type, range."""
 
 
 class NetworkInputError(DiffusionSimError):
@@ -22,3 +23,7 @@ class NetworkInputError(DiffusionSimError):
 
 class SweepError(DiffusionSimError):
     """A sweep cannot run, resume or merge as asked."""
+
+
+class OutputError(DiffusionSimError):
+    """An output file or folder cannot be written (the message names the path)."""

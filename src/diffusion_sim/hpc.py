@@ -24,6 +24,7 @@ import sys
 from pathlib import Path
 
 from diffusion_sim.errors import SweepError
+from diffusion_sim.sweep.spec import load_spec
 
 
 def _sbatch_header(name: str, *, partition: str | None, time: str, mem: str, cpus: int,
@@ -57,8 +58,6 @@ def write_slurm_scripts(
 
     Paths inside the scripts are absolute, so they can be submitted from anywhere.
     """
-    from diffusion_sim.sweep import load_spec
-
     if tasks < 1:
         raise SweepError(f"--tasks must be at least 1, got {tasks}")
     spec = load_spec(spec_path)

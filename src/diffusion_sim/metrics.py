@@ -6,9 +6,10 @@ positive gap, SII or concentration index means the outcome is higher in advantag
 groups.
 
 The functions :func:`equity`, :func:`time_to_reach`, :func:`mean_ci`,
-:func:`paired_difference` and :func:`bootstrap_ci` are pure numpy / scipy; only
-:func:`summarize_counts` and :func:`summarize` read the model's counter layout (imported
-lazily, so importing this module never imports the model).
+:func:`paired_difference` and :func:`bootstrap_ci` are pure numpy / scipy;
+:func:`summarize_counts` and :func:`summarize` read a run's counters (columns as in
+:func:`diffusion_sim.state.count_columns`). :func:`headlines` names every headline
+measure with its label, unit and digits, which tables and reports use.
 
 References
 ----------
@@ -37,10 +38,13 @@ References
 from __future__ import annotations
 
 import inspect
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats
+
+from diffusion_sim.state import COUNT_COLUMNS
 
 NAN = float("nan")
 
@@ -357,15 +361,19 @@ def _check_level(level: float) -> None:
 EQUITY_KEYS = ("gap", "ratio", "sii", "rii", "ci", "ci_erreygers", "ci_wagstaff")
 
 
-def summarize_counts(counts: np.ndarray, group_sizes: np.ndarray) -> dict[str, float]:
+def summarize_counts(counts: np.ndarray, group_sizes: np.ndarray,
+                     columns: tuple[str, ...] = COUNT_COLUMNS) -> dict[str, float]:
     """Every headline metric of one run, from its per-step per-group counters.
 
     Parameters
     ----------
-    counts : ndarray, shape (steps + 1, n_groups, len(COUNT_COLUMNS))
-        ``DiffusionModel.counts`` (columns as in ``diffusion_sim.model.COUNT_COLUMNS``).
+    counts : ndarray, shape (steps + 1, n_groups, len(columns))
+        ``DiffusionModel.counts``.
     group_sizes : ndarray, shape (n_groups,)
         People per group.
+    columns : tuple of str
+        The counter columns (``DiffusionModel.count_columns``; default: the four
+        default strategies). The strategies are read from the ``decisions_*`` columns.
 
     Returns
     -------
@@ -381,8 +389,8 @@ def summarize_counts(counts: np.ndarray, group_sizes: np.ndarray) -> dict[str, f
         (``engaged_gap``, ``engaged_ratio``, ``engaged_sii``, ``engaged_rii``,
         ``engaged_ci``, ``engaged_ci_erreygers``, ``engaged_ci_wagstaff``).
     """
-    from diffusion_sim.model import COL
-
+    col = {c: i for i, c in enumerate(columns)}
+    names = [c[len("decisions_"):] for c in columns if c.startswith("decisions_")]
     sizes = np.asarray(group_sizes, dtype=float)
     n = sizes.sum()
     G = sizes.size
@@ -390,22 +398,21 @@ def summarize_counts(counts: np.ndarray, group_sizes: np.ndarray) -> dict[str, f
     final = counts[-1]
     total = counts.sum(axis=1)  # (steps+1, columns)
     for measure in ("aware", "engaged"):
-        frac_t = total[:, COL[measure]] / n
+        frac_t = total[:, col[measure]] / n
         out[f"{measure}_final"] = float(frac_t[-1])
         for g in range(G):
             out[f"{measure}_final_g{g + 1}"] = (
-                float(final[g, COL[measure]] / sizes[g]) if sizes[g] else float("nan")
+                float(final[g, col[measure]] / sizes[g]) if sizes[g] else float("nan")
             )
         out[f"t25_{measure}"] = time_to_reach(frac_t, 0.25)
         out[f"t50_{measure}"] = time_to_reach(frac_t, 0.50)
-    engaged_total = total[-1, COL["engaged"]]
-    out["peer_engaged_final"] = float(total[-1, COL["peer_engaged"]] / n)
+    engaged_total = total[-1, col["engaged"]]
+    out["peer_engaged_final"] = float(total[-1, col["peer_engaged"]] / n)
     out["peer_share"] = (
-        float(total[-1, COL["peer_engaged"]] / engaged_total) if engaged_total else float("nan")
+        float(total[-1, col["peer_engaged"]] / engaged_total) if engaged_total else float("nan")
     )
-    first, last = COL["decisions_avoid"], COL["decisions_open"] + 1
-    decisions = counts[1:, :, first:last].sum(axis=0)  # (G, 4)
-    names = ("avoid", "allocate", "embed", "open")
+    first = col[f"decisions_{names[0]}"]
+    decisions = counts[1:, :, first:first + len(names)].sum(axis=0)  # (G, S)
     all_dec = decisions.sum(axis=0)
     for i, s in enumerate(names):
         out[f"mix_{s}"] = float(all_dec[i] / all_dec.sum()) if all_dec.sum() else float("nan")
@@ -414,9 +421,9 @@ def summarize_counts(counts: np.ndarray, group_sizes: np.ndarray) -> dict[str, f
         for i, s in enumerate(names):
             out[f"mix_{s}_g{g + 1}"] = float(decisions[g, i] / tot) if tot else float("nan")
     acts_g = decisions[:, 1:].sum(axis=1)
-    unwanted_g = counts[1:, :, COL["unwanted"]].sum(axis=0)
+    unwanted_g = counts[1:, :, col["unwanted"]].sum(axis=0)
     out["sharing_acts"] = float(acts_g.sum())
-    out["exposures"] = float(counts[1:, :, COL["exposures"]].sum())
+    out["exposures"] = float(counts[1:, :, col["exposures"]].sum())
     out["unwanted"] = float(unwanted_g.sum())
     out["unwanted_per_act"] = (
         float(unwanted_g.sum() / acts_g.sum()) if acts_g.sum() else float("nan")
@@ -425,7 +432,7 @@ def summarize_counts(counts: np.ndarray, group_sizes: np.ndarray) -> dict[str, f
         out[f"unwanted_per_act_g{g + 1}"] = (
             float(unwanted_g[g] / acts_g[g]) if acts_g[g] else float("nan")
         )
-    engaged_g = np.divide(final[:, COL["engaged"]], sizes, out=np.zeros(G), where=sizes > 0)
+    engaged_g = np.divide(final[:, col["engaged"]], sizes, out=np.zeros(G), where=sizes > 0)
     eq = equity(engaged_g, sizes)
     for k in EQUITY_KEYS:
         out[f"engaged_{k}"] = float(eq[k])
@@ -434,4 +441,67 @@ def summarize_counts(counts: np.ndarray, group_sizes: np.ndarray) -> dict[str, f
 
 def summarize(model) -> dict[str, float]:
     """Headline metrics of a finished :class:`~diffusion_sim.model.DiffusionModel`."""
-    return summarize_counts(model.counts, model.group_sizes)
+    return summarize_counts(model.counts, model.group_sizes, model.count_columns)
+
+
+# ---------------------------------------------------------------------------
+# Headline measures: what each one is called, its unit and how it is shown
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Measure:
+    """A headline measure with everything a table or figure needs to show it.
+
+    ``scale`` multiplies the stored value for display (100 turns a fraction into a
+    percentage); ``unit`` names the displayed unit; ``digits`` the decimals shown.
+    """
+
+    key: str
+    label: str
+    unit: str
+    scale: float = 1.0
+    digits: int = 3
+
+    @property
+    def diff_unit(self) -> str:
+        """The unit of a difference of two values (percentages differ in points)."""
+        return "percentage points" if self.unit == "%" else self.unit
+
+    def show(self, value: float) -> str:
+        """The value as displayed (an en dash for NaN)."""
+        if value is None or not np.isfinite(value):
+            return "–"
+        return f"{value * self.scale:.{self.digits}f}"
+
+
+def _pct(key: str, label: str) -> Measure:
+    return Measure(key, label, "%", 100.0, 1)
+
+
+def _pp(key: str, label: str) -> Measure:
+    return Measure(key, label, "percentage points", 100.0, 1)
+
+
+def group_tag(g: int, n_groups: int) -> str:
+    """`` (most deprived)`` / `` (least deprived)`` for the end groups, else ``""``."""
+    if g == 1:
+        return " (most deprived)"
+    return " (least deprived)" if g == n_groups else ""
+
+
+def headlines(n_groups: int) -> list[Measure]:
+    """The measures every comparison reports (per-group reach for each group)."""
+    out = [
+        _pct("engaged_final", "People engaged (% of everybody)"),
+        _pct("peer_engaged_final", "Engaged through a peer (% of everybody)"),
+        _pct("aware_final", "People aware (% of everybody)"),
+    ]
+    out += [_pct(f"engaged_final_g{g}", f"Engaged in group {g}{group_tag(g, n_groups)} "
+                 "(% of group)") for g in range(1, n_groups + 1)]
+    out += [
+        _pp("engaged_gap", "Gap: least minus most deprived group"),
+        _pp("engaged_sii", "Slope index of inequality (SII)"),
+        Measure("engaged_rii", "Relative index of inequality (RII)", "ratio"),
+        Measure("engaged_ci_erreygers", "Concentration index (Erreygers)", "index"),
+        Measure("unwanted_per_act", "Unwanted disclosures per sharing act", "per act"),
+    ]
+    return out

@@ -1,26 +1,30 @@
-"""The scenario: a typed, validated parameter set, read from and written to TOML.
+"""The scenario: typed, frozen parameters, validated whenever they are built.
 
-A scenario is a tree of frozen dataclasses. Its canonical form is a nested dict
-(what TOML holds); :func:`Scenario.from_dict` validates such a dict and
-:meth:`Scenario.to_dict` gives it back with every default filled in, so that
-``Scenario.from_dict(s.to_dict()) == s``. Any value can be changed by its dotted path
-(``traits.identity_sensitivity.group1.mean``) with :meth:`Scenario.with_overrides`,
-which re-validates: sweeps and scenario comparisons use exactly this.
+A scenario is a tree of frozen dataclasses. Every field states its default once, with
+its type, range and meaning in the field's metadata; that metadata validates the value
+on construction (``Scenario()``, ``dataclasses.replace(s, steps=-5)`` and the TOML
+loader alike), documents it (``diffusion-sim describe``) and drives the loader's
+type checks. The canonical form is a nested dict (what TOML holds):
+:meth:`Scenario.from_dict` validates one and :meth:`Scenario.to_dict` gives it back
+with every default filled in, so ``Scenario.from_dict(s.to_dict()) == s``. Any value
+can be changed by its dotted path (``traits.identity_sensitivity.group1.mean``) with
+:meth:`Scenario.with_overrides`, which re-validates: sweeps and comparisons use it.
+
+**Vocabulary in one place.** The strategies are a table (``strategies``, name ->
+:class:`StrategyParams`); ``avoid`` (zero benefit, zero risk) is always code 0 and
+the table's entries follow in order, so a scenario file can add a fifth strategy with
+one ``[strategies.NAME]`` table. Traits are a table sized from :data:`TRAITS`.
 
 Every default is *illustrative* (chosen to respect the orderings described in
-Lindberg et al. 2024, not estimated from data); see ``docs/ODD.md``.
-
-Errors are :class:`~diffusion_sim.errors.ScenarioError` with one line naming the
-file and the key, e.g. ``base.toml: network.mean_degre: unknown key (did you mean
-'mean_degree'?)``.
+Lindberg et al. 2024, not estimated from data); see ``docs/ODD.md``. Errors are
+:class:`~diffusion_sim.errors.ScenarioError`, one line naming the file and the key,
+e.g. ``base.toml: network.mean_degre: unknown key (did you mean 'mean_degree'?)``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import difflib
-import math
-import tomllib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,226 +32,134 @@ from typing import Any
 
 import tomli_w
 
+from diffusion_sim.config import check_keys, did_you_mean, load_dict, set_dotted
 from diffusion_sim.errors import ScenarioError
-
-#: The four strategies, in the fixed order used by every array (codes 0..3).
-STRATEGIES: tuple[str, ...] = ("avoid", "allocate", "embed", "open")
-#: Strategies that actually share (everything but ``avoid``), with their own parameters.
-SHARING_STRATEGIES: tuple[str, ...] = ("allocate", "embed", "open")
-#: The per-person traits drawn from a Beta distribution per group.
-TRAITS: tuple[str, ...] = (
-    "privacy_concern",
-    "identity_sensitivity",
-    "other_regard",
-    "receptiveness",
+from diffusion_sim.parameters import (
+    AUDIENCES,
+    AVOID,
+    DEFAULT_STRATEGIES,
+    SHARING_STRATEGIES,
+    STRATEGIES,
+    STRATEGY_NAME,
+    TRAIT_DEFAULTS,
+    TRAITS,
+    AccessParams,
+    DecisionParams,
+    FieldError,
+    InterventionParams,
+    NetworkParams,
+    Params,
+    PopulationParams,
+    StrategyParams,
+    Table,
+    TraitParams,
+    TransmissionParams,
+    default_referral_need,
+    default_traits,
+    num,
+    range_text,
+    text,
 )
-#: Illustrative default (mean, concentration) of each trait's Beta distribution.
-TRAIT_DEFAULTS: dict[str, tuple[float, float]] = {
-    "privacy_concern": (0.5, 10.0),
-    "identity_sensitivity": (0.5, 10.0),
-    "other_regard": (0.4, 10.0),
-    "receptiveness": (0.4, 10.0),
-}
-NETWORK_KINDS = ("erdos_renyi", "watts_strogatz", "barabasi_albert", "sbm", "edgelist")
-SEEDING_POLICIES = ("random", "highest_degree", "targeted", "clinician_referral")
-AUDIENCES = ("strong", "all")
-
-
-def _num(lo: float | None = None, hi: float | None = None, *, lo_open=False, hi_open=False,
-         doc: str = "", integer: bool = False) -> dict:
-    return {"lo": lo, "hi": hi, "lo_open": lo_open, "hi_open": hi_open, "doc": doc,
-            "integer": integer}
-
-
-def _choice(*options: str, doc: str = "") -> dict:
-    return {"choices": options, "doc": doc}
+from diffusion_sim.store import write_text
 
 
 @dataclass(frozen=True)
-class PopulationParams:
-    """Who lives in the model.
+class Scenario(Params):
+    """A complete, validated scenario (see the module docstring).
 
-    Attributes
-    ----------
-    size : int
-        Number of people (ignored when ``nodes_file`` or an edge list gives them), ≥ 2.
-    group_shares : tuple of float
-        Population share of each ordered group; group 1 (first) is the most deprived.
-        Must sum to 1 (within 1e-6).
-    nodes_file : str
-        Optional CSV ``id,group[,trait...]``; relative paths resolve against the
-        scenario file's folder.
+    Build it directly (every argument optional), with :meth:`from_dict` or with
+    :func:`load`; it is validated either way. Per-group values left empty are
+    resolved to the number of groups.
     """
 
-    size: int = field(default=2000, metadata=_num(2, 10**9, integer=True,
-                                                    doc="number of people"))
-    group_shares: tuple[float, ...] = field(
-        default=(0.2, 0.2, 0.2, 0.2, 0.2),
-        metadata={"doc": "population share per group, group 1 = most deprived; sums to 1"})
-    nodes_file: str = field(default="", metadata={"doc": "CSV id,group[,traits] (optional)"})
-
-    @property
-    def n_groups(self) -> int:
-        return len(self.group_shares)
-
-
-@dataclass(frozen=True)
-class TraitParams:
-    """Beta distribution of one trait, per group (mean in [0,1], concentration > 0).
-
-    A Beta(mean, concentration) has shape parameters ``a = mean·concentration`` and
-    ``b = (1 − mean)·concentration``; larger concentration means less spread. A mean
-    of exactly 0 or 1 gives everybody in the group that value (no draw).
-    ``group_mean[g]`` / ``group_concentration[g]`` are the resolved values of group g+1.
-    """
-
-    mean: float = 0.5
-    concentration: float = 10.0
-    group_mean: tuple[float, ...] = ()
-    group_concentration: tuple[float, ...] = ()
-
-
-@dataclass(frozen=True)
-class AccessParams:
-    """Probability of digital access (being on the platform at all), per group."""
-
-    probability: float = 0.95
-    group_probability: tuple[float, ...] = ()
-
-
-@dataclass(frozen=True)
-class NetworkParams:
-    """How the social network is built (see :mod:`diffusion_sim.network`)."""
-
-    kind: str = field(default="sbm", metadata=_choice(*NETWORK_KINDS, doc="generator"))
-    mean_degree: float = field(default=10.0, metadata=_num(0.0, None, lo_open=True,
-                                                          doc="expected ties per person"))
-    rewire_prob: float = field(default=0.1, metadata=_num(0.0, 1.0,
-                                                          doc="Watts-Strogatz rewiring"))
-    homophily: float = field(default=0.7, metadata=_num(0.0, 1.0,
-                             doc="sbm: expected share of a person's ties inside own group"))
-    strong_fraction: float = field(default=0.3, metadata=_num(0.0, 1.0,
-                                   doc="chance that a generated tie is strong"))
-    strong_weight: float = field(default=1.0, metadata=_num(0.0, None,
-                                 doc="tie weight of a strong tie"))
-    weak_weight: float = field(default=0.5, metadata=_num(0.0, None,
-                               doc="tie weight of a weak tie"))
-    edges_file: str = field(default="", metadata={"doc": "edgelist: CSV source,target[,strength]"})
-    strong_threshold: float = field(default=0.5, metadata=_num(0.0, None,
-                                    doc="edgelist: numeric strength >= this is a strong tie"))
-
-
-@dataclass(frozen=True)
-class StrategyParams:
-    """Utility terms, fidelity and audience of one sharing strategy."""
-
-    enabled: bool = field(default=True, metadata={"doc": "can people choose it at all"})
-    benefit: float = field(default=1.0, metadata=_num(doc="motivating affordance"))
-    control_loss: float = field(default=1.0, metadata=_num(0.0, None,
-                                doc="risk of losing control over who sees"))
-    identity_risk: float = field(default=1.0, metadata=_num(0.0, None,
-                                 doc="risk to identity / stigma"))
-    others_harm: float = field(default=1.0, metadata=_num(0.0, None,
-                               doc="risk of affecting others negatively"))
-    fidelity: float = field(default=1.0, metadata=_num(0.0, 1.0,
-                            doc="how much of the health message gets through"))
-    audience: str = field(default="all", metadata=_choice(*AUDIENCES,
-                          doc="strong ties only, or all ties"))
-
-
-_DEFAULT_STRATEGIES = {
-    # Illustrative, ordered as Lindberg et al. describe: open is the most beneficial
-    # and the most risky; allocating lowers the loss of control (narrow audience);
-    # embedding lowers the identity risk and the message's fidelity.
-    "allocate": StrategyParams(benefit=0.8, control_loss=0.3, identity_risk=0.7,
-                               others_harm=0.3, fidelity=1.0, audience="strong"),
-    "embed": StrategyParams(benefit=0.6, control_loss=0.6, identity_risk=0.2,
-                            others_harm=0.4, fidelity=0.5, audience="all"),
-    "open": StrategyParams(benefit=1.2, control_loss=1.0, identity_risk=1.0,
-                           others_harm=1.0, fidelity=1.0, audience="all"),
-}
-
-
-@dataclass(frozen=True)
-class StrategyTable:
-    """The three sharing strategies (``avoid`` has zero benefit and zero risk)."""
-
-    allocate: StrategyParams = _DEFAULT_STRATEGIES["allocate"]
-    embed: StrategyParams = _DEFAULT_STRATEGIES["embed"]
-    open: StrategyParams = _DEFAULT_STRATEGIES["open"]
-
-    def get(self, name: str) -> StrategyParams:
-        return getattr(self, name)
-
-
-@dataclass(frozen=True)
-class DecisionParams:
-    """The multinomial-logit choice among avoid / allocate / embed / open."""
-
-    temperature: float = field(default=0.3, metadata=_num(0.0, None,
-                               doc="logit temperature; 0 = deterministic best response"))
-    norm_weight: float = field(default=0.5, metadata=_num(
-        doc="utility weight on the share of neighbours seen sharing last step"))
-    share_rate: float = field(default=0.3, metadata=_num(0.0, 1.0,
-                              doc="chance per step that an engaged person has something to share"))
-    share_once: bool = field(default=False, metadata={
-        "doc": "share exactly once, in the step after engaging (independent cascade)"})
-    forced_strategy: str = field(default="", metadata=_choice("", *STRATEGIES,
-                                 doc="if set, everybody uses this strategy"))
-
-
-@dataclass(frozen=True)
-class TransmissionParams:
-    """Exposure, loss of control and response."""
-
-    transmissibility: float = field(default=0.4, metadata=_num(0.0, None,
-                                    doc="hazard per unit fidelity x tie weight"))
-    reshare_prob: float = field(default=0.05, metadata=_num(0.0, 1.0,
-                                doc="chance a first-hand receiver passes content to all ties"))
-    comparison_penalty: float = field(default=0.7, metadata=_num(0.0, 1.0,
-        doc="engagement multiplier when reached only by open sharing from a higher group"))
-    attrition: float = field(default=0.0, metadata=_num(0.0, 1.0,
-                             doc="chance per step that an engaged person disengages"))
-
-
-@dataclass(frozen=True)
-class InterventionParams:
-    """Who is engaged at the start and the broadcast channel."""
-
-    seeding: str = field(default="random", metadata=_choice(*SEEDING_POLICIES,
-                         doc="seeding policy"))
-    seed_fraction: float = field(default=0.01, metadata=_num(0.0, 1.0, lo_open=True,
-                                 doc="share of the population engaged at the start"))
-    target_group: int = field(default=1, metadata=_num(1, None, integer=True,
-                              doc="targeted seeding: the group seeded"))
-    referral_need: tuple[float, ...] = field(default=(), metadata={
-        "doc": "clinician referral: relative need weight per group (default G, G-1, ..., 1)"})
-    broadcast_rate: float = field(default=0.0, metadata=_num(0.0, 1.0,
-                                  doc="chance per step that the broadcast reaches a person"))
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """A complete, validated scenario. Build with :meth:`from_dict` or :func:`load`."""
-
-    name: str = "scenario"
-    description: str = ""
-    steps: int = 52
+    name: str = text("scenario", doc="short name; labels outputs")
+    description: str = text("", doc="one sentence saying what the scenario is")
+    steps: int = num(52, 1, 100_000, integer=True, doc="number of steps (weeks) to run")
     population: PopulationParams = PopulationParams()
-    traits: Mapping[str, TraitParams] = field(default_factory=dict)
+    traits: Table[str, TraitParams] = field(default_factory=default_traits)
     digital_access: AccessParams = AccessParams()
     network: NetworkParams = NetworkParams()
-    strategies: StrategyTable = StrategyTable()
+    strategies: Table[str, StrategyParams] = DEFAULT_STRATEGIES
     decision: DecisionParams = DecisionParams()
     transmission: TransmissionParams = TransmissionParams()
     intervention: InterventionParams = InterventionParams()
     #: folder that relative file paths in the scenario resolve against
     base_dir: str = "."
 
+    def check(self) -> None:
+        if not self.name:
+            raise FieldError("name", f"must be a non-empty string, got {self.name!r}")
+        for key, cls in (("population", PopulationParams), ("digital_access", AccessParams),
+                         ("network", NetworkParams), ("decision", DecisionParams),
+                         ("transmission", TransmissionParams),
+                         ("intervention", InterventionParams)):
+            if not isinstance(getattr(self, key), cls):
+                raise FieldError(key, f"must be a {cls.__name__}")
+        G = self.population.n_groups
+        self._check_traits(G)
+        try:
+            object.__setattr__(self, "digital_access", self.digital_access.resolved(G))
+        except FieldError as exc:
+            raise FieldError(f"digital_access.{exc.key}", exc.msg) from None
+        self._check_strategies()
+        self._check_intervention(G)
+
+    def _check_traits(self, G: int) -> None:
+        traits = dict(self.traits)
+        unknown = [t for t in traits if t not in TRAITS]
+        if unknown:
+            raise FieldError(f"traits.{unknown[0]}", "unknown trait")
+        resolved = {}
+        for t in TRAITS:
+            tp = traits.get(t, TraitParams(*TRAIT_DEFAULTS[t]))
+            try:
+                resolved[t] = tp.resolved(G)
+            except FieldError as exc:
+                raise FieldError(f"traits.{t}.{exc.key}", exc.msg) from None
+        object.__setattr__(self, "traits", Table(resolved))
+
+    def _check_strategies(self) -> None:
+        if not isinstance(self.strategies, Table):
+            object.__setattr__(self, "strategies", Table(self.strategies))
+        for s, sp in self.strategies.items():
+            if s == AVOID or not STRATEGY_NAME.match(s):
+                raise FieldError(f"strategies.{s}", "a strategy needs a name of letters, digits "
+                                 "and '_' (and 'avoid' is built in)")
+            if not isinstance(sp, StrategyParams):
+                raise FieldError(f"strategies.{s}", "must be a StrategyParams")
+        forced = self.decision.forced_strategy
+        if forced:
+            if forced != AVOID and forced not in self.strategies:
+                raise FieldError("decision.forced_strategy", f"{forced!r} is not one of "
+                                 f"{', '.join(repr(s) for s in self.strategy_names)}")
+            if forced != AVOID and not self.strategies[forced].enabled:
+                raise FieldError("decision.forced_strategy",
+                                 f"'{forced}' is forced but disabled in strategies")
+
+    def _check_intervention(self, G: int) -> None:
+        iv = self.intervention
+        if iv.target_group > G:
+            raise FieldError("intervention.target_group",
+                             f"{iv.target_group} is out of range [1, {G}] (there are {G} groups)")
+        if iv.referral_need:
+            if len(iv.referral_need) != G:
+                raise FieldError("intervention.referral_need", f"needs one weight per group "
+                                 f"({G}), got {len(iv.referral_need)}")
+            if sum(iv.referral_need) <= 0:
+                raise FieldError("intervention.referral_need", "weights must not all be 0")
+        else:
+            object.__setattr__(self, "intervention", dataclasses.replace(
+                iv, referral_need=default_referral_need(G)))
+
     # ------------------------------------------------------------------ helpers
     @property
     def n_groups(self) -> int:
         return self.population.n_groups
+
+    @property
+    def strategy_names(self) -> tuple[str, ...]:
+        """Every strategy in code order: ``avoid`` then the table's."""
+        return (AVOID, *self.strategies)
 
     def resolve_path(self, path: str) -> Path:
         """A file path from the scenario, resolved against the scenario's folder."""
@@ -255,9 +167,19 @@ class Scenario:
         return p if p.is_absolute() else Path(self.base_dir) / p
 
     @property
+    def data_files(self) -> tuple[Path, ...]:
+        """The user data files this scenario reads (edge list, node file)."""
+        files = []
+        if self.network.kind == "edgelist":
+            files.append(self.resolve_path(self.network.edges_file))
+        if self.population.nodes_file:
+            files.append(self.resolve_path(self.population.nodes_file))
+        return tuple(files)
+
+    @property
     def uses_user_data(self) -> bool:
         """True when people or ties come from the user's own files (maybe real people)."""
-        return bool(self.population.nodes_file) or self.network.kind == "edgelist"
+        return bool(self.data_files)
 
     # ------------------------------------------------------------------ dict I/O
     @classmethod
@@ -275,11 +197,9 @@ class Scenario:
     def to_dict(self) -> dict[str, Any]:
         """The full nested dict, every default filled in (round-trips through TOML)."""
         out: dict[str, Any] = {"name": self.name, "description": self.description,
-                               "steps": self.steps}
-        out["population"] = _plain(self.population)
+                               "steps": self.steps, "population": _plain(self.population)}
         out["traits"] = {}
-        for t in TRAITS:
-            tp = self.traits[t]
+        for t, tp in self.traits.items():
             d: dict[str, Any] = {"mean": tp.mean, "concentration": tp.concentration}
             for g in range(self.n_groups):
                 over = {}
@@ -296,7 +216,7 @@ class Scenario:
                 acc[f"group{g + 1}"] = {"probability": p}
         out["digital_access"] = acc
         out["network"] = _plain(self.network)
-        out["strategies"] = {s: _plain(self.strategies.get(s)) for s in SHARING_STRATEGIES}
+        out["strategies"] = {s: _plain(sp) for s, sp in self.strategies.items()}
         out["decision"] = _plain(self.decision)
         out["transmission"] = _plain(self.transmission)
         out["intervention"] = _plain(self.intervention)
@@ -327,18 +247,15 @@ class Scenario:
         give the resolved value of that group even when it equals the default.
         """
         parts = path.split(".")
-        group = next((p for p in parts if p.startswith("group") and p[5:].isdigit()), None)
-        if group is not None:
-            g = int(group[5:]) - 1
-            if 0 <= g < self.n_groups:
-                if parts[0] == "traits" and len(parts) == 4 and parts[1] in self.traits:
-                    tp = self.traits[parts[1]]
-                    if parts[3] == "mean":
-                        return tp.group_mean[g]
-                    if parts[3] == "concentration":
-                        return tp.group_concentration[g]
-                if parts[:1] == ["digital_access"] and parts[2:] == ["probability"]:
-                    return self.digital_access.group_probability[g]
+        m = re.fullmatch(r"group(\d+)", parts[2] if parts[0] == "traits" and len(parts) == 4
+                         else parts[1] if len(parts) == 3 else "")
+        if m and 1 <= int(m.group(1)) <= self.n_groups:
+            g = int(m.group(1)) - 1
+            if parts[0] == "traits" and parts[1] in self.traits and parts[3] in (
+                    "mean", "concentration"):
+                return getattr(self.traits[parts[1]], f"group_{parts[3]}")[g]
+            if parts[0] == "digital_access" and parts[2] == "probability":
+                return self.digital_access.group_probability[g]
         node: Any = self.to_dict()
         for part in parts:
             if not (isinstance(node, dict) and part in node):
@@ -355,198 +272,119 @@ def _plain(obj: Any) -> dict[str, Any]:
     return out
 
 
-def set_dotted(data: dict[str, Any], path: str, value: Any, source: str = "<overrides>"
-               ) -> None:
-    """Set ``data[a][b][c] = value`` for ``path = "a.b.c"``, creating tables as needed."""
-    parts = path.split(".")
-    node = data
-    for part in parts[:-1]:
-        nxt = node.get(part)
-        if nxt is None:
-            nxt = node[part] = {}
-        elif not isinstance(nxt, dict):
-            raise ScenarioError(f"{source}: {path}: '{part}' is a value, not a table")
-        node = nxt
-    if isinstance(value, tuple):
-        value = list(value)
-    node[parts[-1]] = value
-
-
 # ---------------------------------------------------------------------- loading
+#: What a strategy that is not one of the defaults must state in a scenario file.
+NEW_STRATEGY_KEYS = ("benefit", "control_loss", "identity_risk", "others_harm", "fidelity",
+                     "audience")
+
+
 class _Loader:
+    """Builds a :class:`Scenario` from a nested dict; every error names source and key."""
+
     def __init__(self, source: str):
         self.source = source
 
     def fail(self, key: str, msg: str) -> ScenarioError:
         return ScenarioError(f"{self.source}: {key}: {msg}")
 
-    def check_keys(self, table: Mapping[str, Any], allowed: list[str], prefix: str) -> None:
-        if not isinstance(table, Mapping):
-            raise self.fail(prefix.rstrip("."), "must be a table")
-        for k in table:
-            if k not in allowed:
-                close = difflib.get_close_matches(k, allowed, n=1, cutoff=0.6)
-                hint = f" (did you mean '{close[0]}'?)" if close else (
-                    f" (valid keys: {', '.join(allowed)})")
-                raise self.fail(prefix + k, f"unknown key{hint}")
+    def build(self, cls: type, table: Any, prefix: str, default: Any = None,
+              **extra: Any) -> Any:
+        """``cls`` from a TOML table over ``default``: unknown keys, types, ranges."""
+        names = [f.name for f in dataclasses.fields(cls) if "kind" in f.metadata]
+        check_keys(table, names, prefix, self.source)
+        try:
+            return dataclasses.replace(default if default is not None else cls(),
+                                       **dict(table), **extra)
+        except FieldError as exc:
+            raise self.fail(prefix + exc.key, exc.msg) from None
 
-    def number(self, value: Any, key: str, meta: Mapping[str, Any]) -> float | int:
-        integer = meta.get("integer", False)
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            kind = "an integer" if integer else "a number"
-            raise self.fail(key, f"must be {kind}, got {value!r}")
-        if integer and (isinstance(value, float) and not value.is_integer()):
-            raise self.fail(key, f"must be an integer, got {value!r}")
-        if isinstance(value, float) and not math.isfinite(value):
-            raise self.fail(key, f"must be finite, got {value!r}")
-        lo, hi = meta.get("lo"), meta.get("hi")
-        lo_open, hi_open = meta.get("lo_open", False), meta.get("hi_open", False)
-        bad = (lo is not None and (value < lo or (lo_open and value == lo))) or (
-            hi is not None and (value > hi or (hi_open and value == hi)))
-        if bad:
-            lb = "(" if lo_open else "["
-            rb = ")" if hi_open else "]"
-            lo_s = "-inf" if lo is None else f"{lo:g}"
-            hi_s = "inf" if hi is None else f"{hi:g}"
-            raise self.fail(key, f"{value!r} is out of range {lb}{lo_s}, {hi_s}{rb}")
-        return int(value) if integer else float(value)
-
-    def dataclass_table(self, cls: type, table: Mapping[str, Any], prefix: str,
-                        default: Any = None) -> Any:
-        fields = {f.name: f for f in dataclasses.fields(cls)}
-        self.check_keys(table, list(fields), prefix)
-        base = default if default is not None else cls()
-        values = {}
-        for name, f in fields.items():
-            if name not in table:
-                continue
-            v = table[name]
-            key = prefix + name
-            meta = f.metadata
-            current = getattr(base, name)
-            if "choices" in meta:
-                if not isinstance(v, str) or v not in meta["choices"]:
-                    opts = ", ".join(repr(c) for c in meta["choices"])
-                    raise self.fail(key, f"{v!r} is not one of {opts}")
-            elif isinstance(current, bool):
-                if not isinstance(v, bool):
-                    raise self.fail(key, f"must be true or false, got {v!r}")
-            elif isinstance(current, str):
-                if not isinstance(v, str):
-                    raise self.fail(key, f"must be a string, got {v!r}")
-            elif isinstance(current, tuple):
-                if not isinstance(v, (list, tuple)):
-                    raise self.fail(key, f"must be a list of numbers, got {v!r}")
-                v = tuple(self.number(x, f"{key}[{i}]", {"lo": 0.0})
-                          for i, x in enumerate(v))
-            else:
-                v = self.number(v, key, meta)
-            values[name] = v
-        return dataclasses.replace(base, **values)
-
-    def trait(self, table: Mapping[str, Any], key: str, n_groups: int,
-              default: tuple[float, float]) -> TraitParams:
-        allowed = ["mean", "concentration"] + [f"group{g + 1}" for g in range(n_groups)]
-        self.check_keys(table, allowed, key + ".")
-        mean_meta = _num(0.0, 1.0)  # 0 and 1 mean "everybody exactly 0 / 1"
-        conc_meta = _num(0.0, None, lo_open=True)
-        mean = self.number(table.get("mean", default[0]), key + ".mean", mean_meta)
-        conc = self.number(table.get("concentration", default[1]), key + ".concentration",
-                           conc_meta)
+    def trait(self, table: Any, key: str, G: int, default: tuple[float, float]) -> TraitParams:
+        check_keys(table, ["mean", "concentration"] + [f"group{g + 1}" for g in range(G)],
+                   key + ".", self.source)
+        base = self.build(TraitParams, {k: v for k, v in table.items()
+                                        if not k.startswith("group")}, key + ".",
+                          TraitParams(*default))
         gm, gc = [], []
-        for g in range(n_groups):
-            gk = f"{key}.group{g + 1}"
+        for g in range(G):
             sub = table.get(f"group{g + 1}", {})
-            self.check_keys(sub, ["mean", "concentration"], gk + ".")
-            gm.append(self.number(sub.get("mean", mean), gk + ".mean", mean_meta))
-            gc.append(self.number(sub.get("concentration", conc), gk + ".concentration",
-                                  conc_meta))
-        return TraitParams(mean, conc, tuple(gm), tuple(gc))
+            check_keys(sub, ["mean", "concentration"], f"{key}.group{g + 1}.", self.source)
+            gm.append(sub.get("mean", base.mean))
+            gc.append(sub.get("concentration", base.concentration))
+        try:
+            return dataclasses.replace(base, group_mean=tuple(gm), group_concentration=tuple(gc))
+        except FieldError as exc:
+            raise self.fail(f"{key}.{exc.key}", exc.msg) from None
 
-    def scenario(self, data: Mapping[str, Any], base_dir: str) -> Scenario:
-        top = ["name", "description", "steps", "population", "traits", "digital_access",
-               "network", "strategies", "decision", "transmission", "intervention"]
-        self.check_keys(data, top, "")
-        name = data.get("name", "scenario")
-        if not isinstance(name, str) or not name:
-            raise self.fail("name", f"must be a non-empty string, got {name!r}")
-        desc = data.get("description", "")
-        if not isinstance(desc, str):
-            raise self.fail("description", f"must be a string, got {desc!r}")
-        steps = self.number(data.get("steps", 52), "steps", _num(1, 100_000, integer=True))
-
-        pop = self.dataclass_table(PopulationParams, data.get("population", {}), "population.")
-        shares = pop.group_shares
-        if not shares:
-            raise self.fail("population.group_shares", "needs at least one group")
-        if abs(sum(shares) - 1.0) > 1e-6:
-            raise self.fail("population.group_shares",
-                            f"shares must sum to 1, they sum to {sum(shares):.6g}")
-        G = len(shares)
-
-        traits_t = data.get("traits", {})
-        self.check_keys(traits_t, list(TRAITS), "traits.")
-        traits = {t: self.trait(traits_t.get(t, {}), f"traits.{t}", G, TRAIT_DEFAULTS[t])
-                  for t in TRAITS}
-
-        acc_t = data.get("digital_access", {})
-        allowed = ["probability"] + [f"group{g + 1}" for g in range(G)]
-        self.check_keys(acc_t, allowed, "digital_access.")
-        pmeta = _num(0.0, 1.0)
-        p = self.number(acc_t.get("probability", 0.95), "digital_access.probability", pmeta)
+    def access(self, table: Any, G: int) -> AccessParams:
+        check_keys(table, ["probability"] + [f"group{g + 1}" for g in range(G)],
+                   "digital_access.", self.source)
+        base = self.build(AccessParams, {k: v for k, v in table.items() if k == "probability"},
+                          "digital_access.")
         gp = []
         for g in range(G):
-            gk = f"digital_access.group{g + 1}"
-            sub = acc_t.get(f"group{g + 1}", {})
-            self.check_keys(sub, ["probability"], gk + ".")
-            gp.append(self.number(sub.get("probability", p), gk + ".probability", pmeta))
-        access = AccessParams(p, tuple(gp))
+            sub = table.get(f"group{g + 1}", {})
+            check_keys(sub, ["probability"], f"digital_access.group{g + 1}.", self.source)
+            gp.append(sub.get("probability", base.probability))
+        try:
+            return dataclasses.replace(base, group_probability=tuple(gp))
+        except FieldError as exc:
+            raise self.fail(f"digital_access.{exc.key}", exc.msg) from None
 
-        net = self.dataclass_table(NetworkParams, data.get("network", {}), "network.")
-        if net.kind == "edgelist" and not net.edges_file:
-            raise self.fail("network.edges_file", "kind = 'edgelist' needs an edges_file")
+    def strategies(self, table: Any) -> Table[str, StrategyParams]:
+        """The strategy table: the defaults, changed by the file, then any new ones.
 
-        st = data.get("strategies", {})
-        self.check_keys(st, list(SHARING_STRATEGIES), "strategies.")
-        strategies = StrategyTable(**{
-            s: self.dataclass_table(StrategyParams, st.get(s, {}), f"strategies.{s}.",
-                                    default=_DEFAULT_STRATEGIES[s])
-            for s in SHARING_STRATEGIES})
+        A new strategy must state every term that decides its use (a misspelt name
+        must not silently become a strategy of default values).
+        """
+        check_keys(table, list(table) if isinstance(table, Mapping) else [], "strategies.",
+                   self.source)
+        out = {}
+        for s in [*DEFAULT_STRATEGIES, *(k for k in table if k not in DEFAULT_STRATEGIES)]:
+            if s == AVOID or not STRATEGY_NAME.match(s):
+                raise self.fail(f"strategies.{s}", "a strategy needs a name of letters, "
+                                "digits and '_' (and 'avoid' is built in)")
+            sub = table.get(s, {})
+            if s not in DEFAULT_STRATEGIES and isinstance(sub, Mapping):
+                missing = [k for k in NEW_STRATEGY_KEYS if k not in sub]
+                if missing:
+                    close = did_you_mean(s, list(DEFAULT_STRATEGIES))
+                    hint = close if "did you mean" in close else ""
+                    raise self.fail(f"strategies.{s}", f"a new strategy must state "
+                                    f"{', '.join(missing)}{hint}")
+            out[s] = self.build(StrategyParams, sub, f"strategies.{s}.",
+                                DEFAULT_STRATEGIES.get(s))
+        return Table(out)
 
-        dec = self.dataclass_table(DecisionParams, data.get("decision", {}), "decision.")
-        if dec.forced_strategy in SHARING_STRATEGIES and not strategies.get(
-                dec.forced_strategy).enabled:
-            raise self.fail("decision.forced_strategy",
-                            f"'{dec.forced_strategy}' is forced but disabled in strategies")
-        tr = self.dataclass_table(TransmissionParams, data.get("transmission", {}),
-                                  "transmission.")
-        iv = self.dataclass_table(InterventionParams, data.get("intervention", {}),
-                                  "intervention.")
-        if iv.target_group > G:
-            raise self.fail("intervention.target_group",
-                            f"{iv.target_group} is out of range [1, {G}] (there are {G} groups)")
-        if iv.referral_need:
-            if len(iv.referral_need) != G:
-                raise self.fail("intervention.referral_need",
-                                f"needs one weight per group ({G}), got {len(iv.referral_need)}")
-            if sum(iv.referral_need) <= 0:
-                raise self.fail("intervention.referral_need", "weights must not all be 0")
-        else:
-            iv = dataclasses.replace(iv, referral_need=default_referral_need(G))
-        return Scenario(name=name, description=desc, steps=steps, population=pop,
-                        traits=traits, digital_access=access, network=net,
-                        strategies=strategies, decision=dec, transmission=tr,
-                        intervention=iv, base_dir=base_dir)
-
-
-def default_referral_need(n_groups: int) -> tuple[float, ...]:
-    """Default clinician-referral weights: G, G−1, …, 1 (more need in deprived groups)."""
-    return tuple(float(n_groups - g) for g in range(n_groups))
+    def scenario(self, data: Mapping[str, Any], base_dir: str) -> Scenario:
+        top = [f.name for f in dataclasses.fields(Scenario) if f.name != "base_dir"]
+        check_keys(data, top, "", self.source)
+        head = {k: data[k] for k in ("name", "description", "steps") if k in data}
+        pop = self.build(PopulationParams, data.get("population", {}), "population.")
+        G = pop.n_groups
+        traits_t = data.get("traits", {})
+        check_keys(traits_t, list(TRAITS), "traits.", self.source)
+        parts = dict(
+            population=pop,
+            traits=Table({t: self.trait(traits_t.get(t, {}), f"traits.{t}", G,
+                                        TRAIT_DEFAULTS[t]) for t in TRAITS}),
+            digital_access=self.access(data.get("digital_access", {}), G),
+            network=self.build(NetworkParams, data.get("network", {}), "network."),
+            strategies=self.strategies(data.get("strategies", {})),
+            decision=self.build(DecisionParams, data.get("decision", {}), "decision."),
+            transmission=self.build(TransmissionParams, data.get("transmission", {}),
+                                    "transmission."),
+            intervention=self.build(InterventionParams, data.get("intervention", {}),
+                                    "intervention."),
+        )
+        try:
+            return Scenario(**head, **parts, base_dir=base_dir)
+        except FieldError as exc:
+            raise self.fail(exc.key, exc.msg) from None
 
 
 def default_scenario() -> Scenario:
     """The documented default scenario (all values illustrative)."""
-    return Scenario.from_dict({})
+    return Scenario()
 
 
 def load(path: str | Path) -> Scenario:
@@ -554,7 +392,7 @@ def load(path: str | Path) -> Scenario:
 
     A file may start from another one with ``extends = "baseline.toml"`` (a path
     relative to the file): its tables are merged key by key over the other file's,
-    so a variant states only what it changes.
+    so a variant states only what it changes (see :func:`diffusion_sim.config.load_dict`).
 
     Raises
     ------
@@ -563,49 +401,94 @@ def load(path: str | Path) -> Scenario:
         names the file and the key (or the TOML line).
     """
     path = Path(path)
-    data = load_dict(path)
-    return Scenario.from_dict(data, source=str(path), base_dir=path.parent)
-
-
-def load_dict(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """The scenario dict of a file with its ``extends`` chain merged in."""
-    data = read_toml(path)
-    parent = data.pop("extends", None)
-    if parent is None:
-        return data
-    if not isinstance(parent, str):
-        raise ScenarioError(f"{path}: extends: must be a file name, got {parent!r}")
-    parent_path = (path.parent / parent).resolve()
-    if parent_path in _seen:
-        raise ScenarioError(f"{path}: extends: '{parent}' extends itself (a cycle)")
-    base = load_dict(parent_path, (*_seen, path.resolve()))
-    return merge_dicts(base, data)
-
-
-def merge_dicts(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    """``over`` merged into a copy of ``base``, table by table."""
-    out = dict(base)
-    for k, v in over.items():
-        if isinstance(v, Mapping) and isinstance(out.get(k), Mapping):
-            out[k] = merge_dicts(dict(out[k]), v)
-        else:
-            out[k] = v
-    return out
-
-
-def read_toml(path: Path) -> dict[str, Any]:
-    """Parse a TOML file, turning I/O and syntax errors into one-line ScenarioErrors."""
-    try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: no such file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read: {exc.strerror}") from None
+    return Scenario.from_dict(load_dict(path), source=str(path), base_dir=path.parent)
 
 
 def save(scenario: Scenario, path: str | Path) -> None:
     """Write a scenario as TOML (every value explicit)."""
-    Path(path).write_text(scenario.to_toml())
+    write_text(Path(path), scenario.to_toml())
+
+
+# ---------------------------------------------------------------------- describe
+def describe() -> list[dict[str, str]]:
+    """Every scenario key: dotted path, type, range or choices, default, meaning.
+
+    Read from the same field metadata that validates the values.
+    """
+    rows: list[dict[str, str]] = []
+
+    def add(path: str, f: dataclasses.Field, default: Any) -> None:
+        meta = f.metadata
+        kind = meta.get("kind", "")
+        if kind == "choice":
+            rng = " | ".join(repr(c) for c in meta["choices"])
+        elif kind in ("int", "float"):
+            rng = range_text(meta)
+        elif kind == "floats":
+            rng = f"list of numbers >= {meta.get('lo', 0):g}"
+        elif kind == "bool":
+            rng = "true | false"
+        else:
+            rng = "text"
+        shown = list(default) if isinstance(default, tuple) else default
+        rows.append({"key": path, "type": {"int": "integer", "float": "number",
+                                           "floats": "list", "choice": "text",
+                                           "str": "text", "bool": "boolean"}.get(kind, kind),
+                     "range": rng, "default": repr(shown), "meaning": meta.get("doc", "")})
+
+    def table(prefix: str, obj: Any) -> None:
+        for f in dataclasses.fields(obj):
+            if "kind" in f.metadata:
+                add(prefix + f.name, f, getattr(obj, f.name))
+
+    sc = Scenario()
+    for f in dataclasses.fields(Scenario):
+        if "kind" in f.metadata:
+            add(f.name, f, getattr(sc, f.name))
+    table("population.", sc.population)
+    for t, tp in sc.traits.items():
+        table(f"traits.{t}.", tp)
+        rows.append({"key": f"traits.{t}.groupK.mean / .concentration", "type": "number",
+                     "range": "as above", "default": "the trait's value",
+                     "meaning": f"{t} of group K only"})
+    table("digital_access.", sc.digital_access)
+    rows.append({"key": "digital_access.groupK.probability", "type": "number",
+                 "range": "[0, 1]", "default": "probability",
+                 "meaning": "digital access of group K only"})
+    table("network.", sc.network)
+    for s, sp in sc.strategies.items():
+        table(f"strategies.{s}.", sp)
+    rows.append({"key": "strategies.NAME.*", "type": "table", "range": "as above",
+                 "default": "StrategyParams defaults",
+                 "meaning": "a further strategy NAME (letters, digits, '_'), coded after the "
+                            "others"})
+    for key in ("decision", "transmission", "intervention"):
+        table(f"{key}.", getattr(sc, key))
+    rows.append({"key": "extends", "type": "text", "range": "a file name", "default": "''",
+                 "meaning": "start from another scenario file and state only what changes"})
+    return rows
+
+
+__all__ = [
+    "AUDIENCES",
+    "AVOID",
+    "DEFAULT_STRATEGIES",
+    "SHARING_STRATEGIES",
+    "STRATEGIES",
+    "TRAITS",
+    "TRAIT_DEFAULTS",
+    "AccessParams",
+    "DecisionParams",
+    "InterventionParams",
+    "NetworkParams",
+    "PopulationParams",
+    "Scenario",
+    "StrategyParams",
+    "TraitParams",
+    "TransmissionParams",
+    "default_referral_need",
+    "default_scenario",
+    "describe",
+    "load",
+    "save",
+]

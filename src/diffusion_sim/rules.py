@@ -1,0 +1,78 @@
+"""The rules of a step as an engine needs them: the scenario's parameters turned, once
+per run, into arrays and plain numbers.
+
+Both engines read only this (and the world and the run state), never the model or the
+scenario tree, so a step is ``engine.step(world, state, rules, rng)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from diffusion_sim.decision import StrategyArrays
+from diffusion_sim.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Everything a step needs from the scenario.
+
+    Attributes
+    ----------
+    table : StrategyArrays
+        The strategy table by code (avoid = 0).
+    p_tie : ndarray, shape (S, 2)
+        ``p_tie[s, strong]``: chance that one tie transmits under strategy ``s``,
+        ``1 − exp(−transmissibility · fidelity_s · weight)``, weight of a weak (0) or
+        strong (1) tie.
+    in_audience : ndarray of bool, shape (S, 2)
+        Whether a weak / strong tie is in the audience of strategy ``s``.
+    p_tie_audience : ndarray, shape (2·S,)
+        ``p_tie`` with 0 outside the audience, flat index ``2·s + strong``.
+    forced : int or None
+        The code every decider uses, if a strategy is forced.
+    draw_choice : bool
+        Whether the choice consumes a uniform (temperature > 0 and nothing forced).
+    """
+
+    table: StrategyArrays
+    p_tie: np.ndarray
+    in_audience: np.ndarray
+    p_tie_audience: np.ndarray
+    forced: int | None
+    draw_choice: bool
+    temperature: float
+    norm_weight: float
+    share_rate: float
+    share_once: bool
+    reshare_prob: float
+    comparison_penalty: float
+    attrition: float
+    broadcast_rate: float
+
+    @classmethod
+    def from_scenario(cls, sc: Scenario) -> Rules:
+        table = StrategyArrays.from_scenario(sc)
+        dec = sc.decision
+        forced = table.code(dec.forced_strategy) if dec.forced_strategy else None
+        weights = np.array([sc.network.weak_weight, sc.network.strong_weight])
+        p_tie = -np.expm1(-sc.transmission.transmissibility * np.outer(table.fidelity, weights))
+        in_audience = np.column_stack([~table.strong_only, np.ones(table.n, bool)])
+        return cls(
+            table=table,
+            p_tie=p_tie,
+            in_audience=in_audience,
+            p_tie_audience=np.where(in_audience, p_tie, 0.0).ravel(),
+            forced=forced,
+            draw_choice=dec.temperature > 0 and forced is None,
+            temperature=dec.temperature,
+            norm_weight=dec.norm_weight,
+            share_rate=dec.share_rate,
+            share_once=dec.share_once,
+            reshare_prob=sc.transmission.reshare_prob,
+            comparison_penalty=sc.transmission.comparison_penalty,
+            attrition=sc.transmission.attrition,
+            broadcast_rate=sc.intervention.broadcast_rate,
+        )

@@ -1,0 +1,75 @@
+"""Designs of a sweep: the points (dotted path -> value) in a fixed order.
+
+- ``grid``: the full factorial of the levels, first parameter slowest;
+- ``lhs``: ``samples`` points of a Latin hypercube (``scipy.stats.qmc``, seeded by the
+  sweep seed) scaled to the ranges;
+- ``sobol``: Saltelli's matrices for ``N = samples``: A (N points), B (N), then AB_i (A
+  with column i from B) for each parameter i: ``N·(d + 2)`` points;
+- ``oat``: the base point (each parameter at its base value) then, parameter by
+  parameter, each of its levels (or ``n`` evenly spaced values of its range) with the
+  others at base.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from scipy.stats import qmc
+
+if TYPE_CHECKING:
+    from diffusion_sim.sweep.spec import SweepSpec
+
+DESIGNS = ("grid", "lhs", "sobol", "oat")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One swept parameter: its dotted scenario path and its levels or range."""
+
+    path: str
+    levels: tuple[Any, ...] = ()
+    range: tuple[float, float] | None = None
+    n: int = 5  # oat with a range: number of evenly spaced levels
+    integer: bool = False  # an integer setting (e.g. population.size): sampled values rounded
+
+    def value(self, x: float) -> float | int:
+        """A sampled value as the scenario wants it: integer settings are rounded."""
+        return round(float(x)) if self.integer else float(x)
+
+
+def expand(spec: SweepSpec) -> list[dict[str, Any]]:
+    """The design's points (see the module docstring)."""
+    ps = spec.parameters
+    d = len(ps)
+    if spec.design == "grid":
+        return [dict(zip((p.path for p in ps), combo))
+                for combo in itertools.product(*(p.levels for p in ps))]
+    if spec.design in ("lhs", "sobol"):
+        lo = np.array([p.range[0] for p in ps])
+        hi = np.array([p.range[1] for p in ps])
+        if spec.design == "lhs":
+            unit = qmc.LatinHypercube(d=d, rng=np.random.default_rng(spec.seed)).random(
+                spec.samples)
+        else:
+            ab = qmc.Sobol(d=2 * d, scramble=True, rng=np.random.default_rng(spec.seed)
+                           ).random(spec.samples)
+            A, B = ab[:, :d], ab[:, d:]
+            blocks = [A, B]
+            for i in range(d):
+                AB = A.copy()
+                AB[:, i] = B[:, i]
+                blocks.append(AB)
+            unit = np.vstack(blocks)
+        values = lo + unit * (hi - lo)
+        return [{p.path: p.value(v) for p, v in zip(ps, row)} for row in values]
+    base = spec.base.with_overrides(spec.overrides)
+    at_base = {p.path: base.get(p.path) for p in ps}
+    points = [dict(at_base)]
+    for p in ps:
+        levels = p.levels or tuple(p.value(x) for x in np.linspace(*p.range, p.n))
+        for v in levels:
+            points.append({**at_base, p.path: v})
+    return points

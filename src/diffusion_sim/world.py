@@ -1,0 +1,124 @@
+"""The world of one run: its random streams, its network, its people and its seeds.
+
+Everything here is fixed once a run starts; the dynamic state is
+:class:`~diffusion_sim.state.RunState`. A run's randomness comes from
+``SeedSequence(entropy=seed, spawn_key=key)``, split into three independent streams:
+``key + (0,)`` builds the network, ``key + (1,)`` the people and the seeds, and
+``key + (2,)`` drives the dynamics, so a result depends only on ``(seed, key)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from diffusion_sim.network import Network, build_network, load_edge_list, read_nodes_file
+from diffusion_sim.population import Population, draw_groups, draw_population
+from diffusion_sim.scenario import TRAITS, Scenario
+from diffusion_sim.seeding import choose_seeds
+
+
+def run_seed_sequence(seed: int | None, key: tuple[int, ...] = ()) -> np.random.SeedSequence:
+    """The seed of one run: ``SeedSequence(entropy=seed, spawn_key=key)``.
+
+    ``key`` is the run's identity, e.g. ``(point, replicate)`` in a sweep or
+    ``(replicate,)`` for ``diffusion-sim run``, so a run's result depends only on
+    ``(seed, key)``, never on which process ran it or when.
+    """
+    return np.random.SeedSequence(entropy=seed, spawn_key=tuple(int(k) for k in key))
+
+
+@dataclass
+class RunStreams:
+    """The three independent random streams of one run (network, people, dynamics)."""
+
+    seed_sequence: np.random.SeedSequence
+    network: np.random.Generator = field(init=False)
+    population: np.random.Generator = field(init=False)
+    dynamics: np.random.Generator = field(init=False)
+
+    def __post_init__(self) -> None:
+        ss = self.seed_sequence
+        key = tuple(ss.spawn_key)
+
+        def child(k: int) -> np.random.Generator:
+            return np.random.default_rng(
+                np.random.SeedSequence(entropy=ss.entropy, spawn_key=(*key, k)))
+
+        self.network, self.population, self.dynamics = child(0), child(1), child(2)
+
+
+@dataclass
+class World:
+    """The fixed part of a run: network, people, seeds and what the input files did.
+
+    Attributes
+    ----------
+    network : Network
+    population : Population
+    seeds : ndarray of int64, the people engaged at the start (ascending)
+    notes : tuple of str, what reading the user's files did (dropped self-loops, ...)
+    n_groups : int
+    """
+
+    network: Network
+    population: Population
+    seeds: np.ndarray
+    notes: tuple[str, ...]
+    n_groups: int
+
+    @property
+    def n(self) -> int:
+        return self.population.n
+
+    @property
+    def group(self) -> np.ndarray:
+        """0-based group per person (int8)."""
+        return self.population.group
+
+    @property
+    def traits(self) -> dict[str, np.ndarray]:
+        return self.population.traits
+
+    @property
+    def access(self) -> np.ndarray:
+        return self.population.access
+
+    @property
+    def degree(self) -> np.ndarray:
+        return self.network.degree
+
+    @property
+    def group_sizes(self) -> np.ndarray:
+        return self.population.group_sizes(self.n_groups)
+
+
+def build_world(scenario: Scenario, streams: RunStreams) -> World:
+    """Build the network, the people and the seeds of one run from their streams.
+
+    Generated networks: groups are drawn first (population stream), then the network
+    (network stream, which may use the groups for homophily), then traits and access,
+    then the seeds (population stream). User files: people, groups and ties come from
+    the files; values the files do not give are drawn from the scenario's distributions.
+    """
+    sc = scenario
+    nodes = None
+    if sc.population.nodes_file:
+        nodes = read_nodes_file(sc.resolve_path(sc.population.nodes_file), sc.n_groups, TRAITS)
+    if sc.network.kind == "edgelist":
+        net, group, nodes = load_edge_list(
+            sc.resolve_path(sc.network.edges_file), sc.network.strong_threshold, nodes,
+            sc.n_groups, sc.population.group_shares, streams.population)
+    elif nodes is not None:
+        group = nodes.group
+        net = build_network(sc.network, group, streams.network)
+    else:
+        group = draw_groups(sc.population.size, sc.population.group_shares, streams.population)
+        net = build_network(sc.network, group, streams.network)
+    given_traits = nodes.traits if nodes is not None else None
+    given_access = nodes.access if nodes is not None else None
+    pop = draw_population(sc, np.asarray(group), streams.population, given_traits, given_access)
+    seeds = choose_seeds(sc.intervention, pop.group, net.degree, streams.population)
+    return World(network=net, population=pop, seeds=seeds, notes=net.notes,
+                 n_groups=sc.n_groups)
