@@ -11,12 +11,14 @@ from hypothesis import strategies as st
 from diffusion_sim.heat import (
     HEAT_DISPARITY_KEYS,
     HEAT_KEYS,
-    HEAT_PLUS_COLUMNS,
-    HEAT_PLUS_LEGACY_COLUMNS,
     HEAT_UNORDERED_KEYS,
-    heat_export_rows,
     heat_measures,
     theil_decomposition,
+)
+from diffusion_sim.heat_export import (
+    HEAT_PLUS_COLUMNS,
+    HEAT_PLUS_LEGACY_COLUMNS,
+    heat_export_rows,
     write_heat_csv,
 )
 from diffusion_sim.metrics import equity
