@@ -209,3 +209,80 @@ def test_series_output_and_manifest(tmp_path):
     assert len(s) == 2 * 7 * 5  # replicates x (steps + 1) x groups
     man = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert man["n_runs"] == 2 and len(man["spec_hash"]) == 64 and "merged" in man
+
+
+# ---------------------------------------------------------------- trust: identity, damage
+def test_identity_covers_base_scenario_data_files_and_design_not_comments(tmp_path):
+    edges = tmp_path / "edges.csv"
+    edges.write_text("".join(f"{i},{(i * 7 + 3) % 60}\n" for i in range(60)))
+    (tmp_path / "base.toml").write_text(
+        'name = "e"\nsteps = 4\n[network]\nkind = "edgelist"\nedges_file = "edges.csv"\n')
+    spec = tmp_path / "spec.toml"
+    spec.write_text('[sweep]\nname = "t"\nbase = "base.toml"\nchunk_size = 1\n'
+                    '[parameters]\n"decision.share_rate" = { levels = [0.2, 0.4] }\n')
+    out = tmp_path / "out"
+    run_sweep(spec, out, workers=1, shard=(0, 2))
+    spec.write_text("# a comment changes nothing\n" + spec.read_text())
+    run_sweep(spec, out, workers=1, shard=(1, 2))  # accepted: same identity
+    merge(out)
+    edges.write_text(edges.read_text() + "0,59\n")
+    with pytest.raises(SweepError, match=r"the data file .*edges.csv changed"):
+        run_sweep(spec, out, workers=1, resume=True)
+    edges.write_text(edges.read_text().replace("0,59\n", ""))
+    (tmp_path / "base.toml").write_text((tmp_path / "base.toml").read_text() + "[decision]\n"
+                                        "temperature = 0.5\n")
+    with pytest.raises(SweepError, match="the resolved base scenario"):
+        run_sweep(spec, out, workers=1, shard=(1, 2))
+    (tmp_path / "base.toml").write_text(
+        'name = "e"\nsteps = 4\n[network]\nkind = "edgelist"\nedges_file = "edges.csv"\n')
+    spec.write_text(spec.read_text().replace("0.4]", "0.5]"))
+    with pytest.raises(SweepError, match=r"the design \(parameters"):
+        run_sweep(spec, out, workers=1, resume=True)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "empty", "no record", "foreign"])
+def test_a_damaged_chunk_is_refused_by_merge_and_rerun_by_resume(tmp_path, damage):
+    spec = spec_file(tmp_path, GRID)
+    out = tmp_path / "out"
+    run_sweep(spec, out, workers=1)
+    good = (out / "runs.csv").read_bytes()
+    chunk = out / "chunks" / "runs-000002.csv"
+    if damage == "truncate":
+        chunk.write_bytes(chunk.read_bytes()[: len(chunk.read_bytes()) // 2])
+    elif damage == "empty":
+        chunk.write_bytes(b"")
+    elif damage == "no record":
+        (out / "chunks" / "chunk-000002.json").unlink()
+    else:
+        rec = out / "chunks" / "chunk-000002.json"
+        rec.write_text(rec.read_text().replace('"identity": "', '"identity": "0'))
+    with pytest.raises(SweepError, match=r"3 of 12 runs missing \(chunks 2; 1 chunks damaged"):
+        merge(out)
+    assert (out / "runs.csv").read_bytes() == good  # the final table was not replaced
+    res = run_sweep(spec, out, workers=1, resume=True)
+    assert res["done"] == 1 and res["repaired"] == 1
+    assert (out / "runs.csv").read_bytes() == good
+
+
+def test_merge_refuses_while_the_folder_is_in_use(tmp_path):
+    from diffusion_sim.errors import OutputError
+    from diffusion_sim.store import FolderLock
+
+    spec = spec_file(tmp_path, GRID)
+    out = tmp_path / "out"
+    run_sweep(spec, out, workers=1)
+    with FolderLock(out, "shard 0/2", shared=True), pytest.raises(OutputError, match="in use"):
+        merge(out)
+    with FolderLock(out, "merging"), pytest.raises(OutputError, match="in use"):
+        run_sweep(spec, out, workers=1, resume=True)
+
+
+def test_sobol_outputs_are_a_function_of_inputs_and_seed(tmp_path):
+    body = ('"decision.share_rate" = { range = [0.05, 0.6] }\n'
+            '"transmission.transmissibility" = { range = [0.1, 1.0] }\n')
+    spec = spec_file(tmp_path, body, design="sobol", reps=1, chunk=16, extra="samples = 8")
+    run_sweep(spec, tmp_path / "a", workers=1)
+    run_sweep(spec, tmp_path / "b", workers=1)
+    assert (tmp_path / "a" / "sobol.csv").read_bytes() == (tmp_path / "b" / "sobol.csv").read_bytes()
+    merge(tmp_path / "a")  # merging again gives the same intervals too
+    assert (tmp_path / "a" / "sobol.csv").read_bytes() == (tmp_path / "b" / "sobol.csv").read_bytes()

@@ -70,13 +70,22 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     sc = load(args.scenario)
     out = Path(args.out) if args.out else Path("results") / sc.name
+    replacing = _replacing(out)
     runs = run_replications(sc, args.reps, DEFAULT_SEED if args.seed is None else args.seed,
                             out, engine=args.engine, workers=args.workers,
                             progress=_progress_printer(f"run {sc.name}"))
     mean = sum(r["engaged_final"] for r in runs) / len(runs)
     print(f"{sc.name}: {len(runs)} replications, mean engaged {100 * mean:.1f} %, "
-          f"results in {out}/")
+          f"results in {out}/{replacing}")
     return 0
+
+
+def _replacing(out: Path) -> str:
+    """Check ``out`` before any work; the note to print if it holds earlier results."""
+    from diffusion_sim.store import check_output_folder, written_by_us
+
+    check_output_folder(out)
+    return " (replaced the earlier results there)" if written_by_us(out) else ""
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -95,13 +104,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
                          min_cell_count=args.min_cell_count)
     name = s["name"] or f"{baseline.name}_comparison"
     out = Path(args.out) if args.out else Path("results") / name
+    replacing = _replacing(out)
     comp = run_comparison(baseline, scenarios, reps=s["reps"], seed=s["seed"], name=name,
                           workers=args.workers, ci_width=s["ci_width"],
                           max_reps=s["max_reps"],
                           progress=_progress_printer(f"compare {name}"))
     path = write_comparison_report(comp, out, min_count=s["min_cell_count"])
     print(f"{name}: {comp.reps} paired replications x {len(comp.all_scenarios)} scenarios "
-          f"({comp.stop_reason}); report: {path}")
+          f"({comp.stop_reason}); report: {path}{replacing}")
     return 0
 
 

@@ -21,7 +21,13 @@ from diffusion_sim.model import DiffusionModel
 from diffusion_sim.replicate import Result, executor, ordered_map, replicate_task
 from diffusion_sim.report.figures import reach_by_group_figure, strategy_mix_figure
 from diffusion_sim.scenario import Scenario
-from diffusion_sim.store import make_folder, manifest, write_csv, write_json
+from diffusion_sim.store import (
+    check_output_folder,
+    manifest,
+    output_folder,
+    write_csv,
+    write_json,
+)
 from diffusion_sim.tables import series_rows, summary_rows
 
 
@@ -35,8 +41,12 @@ def run_replications(scenario: Scenario, reps: int, seed: int, out: Path,
                      engine: str = "vectorized", figures: bool = True,
                      progress: Callable[[int, int], None] | None = None,
                      workers: int | None = 1) -> list[dict[str, Any]]:
-    """Run ``reps`` replications and write the outputs listed in the module docstring."""
-    out = make_folder(out)
+    """Run ``reps`` replications and write the outputs listed in the module docstring.
+
+    ``out`` is replaced as a whole when every file is written
+    (:func:`~diffusion_sim.store.output_folder`).
+    """
+    check_output_folder(out)
     runs, series = [], []
     results: list[Result] = []
     tasks = [(scenario, seed, (r,), engine) for r in range(reps)]
@@ -50,18 +60,19 @@ def run_replications(scenario: Scenario, reps: int, seed: int, out: Path,
             results.append(res)
             if progress:
                 progress(r + 1, reps)
-    write_csv(out / "runs.csv", runs)
-    write_csv(out / "series.csv", series)
-    write_csv(out / "summary.csv", summary_rows(runs, by=("scenario",),
-                                                skip=("replicate", "seed")))
-    write_json(out / "manifest.json", manifest(
-        command="run", engine=engine, seed=seed, replications=reps,
-        seeds=[{"replicate": r, "entropy": seed, "spawn_key": [r]} for r in range(reps)],
-        notes=list(results[-1].notes), scenario=scenario.to_dict()))
-    if figures:
-        reach_by_group_figure(series, out / "reach_by_group.png",
-                              title=f"{scenario.name}: reach over time by group")
-        strategy_mix_figure(runs, scenario.strategy_names, scenario.n_groups,
-                            out / "strategy_mix.png",
-                            title=f"{scenario.name}: strategy mix by group")
+    with output_folder(out) as stage:
+        write_csv(stage / "runs.csv", runs)
+        write_csv(stage / "series.csv", series)
+        write_csv(stage / "summary.csv", summary_rows(runs, by=("scenario",),
+                                                    skip=("replicate", "seed")))
+        write_json(stage / "manifest.json", manifest(
+            command="run", engine=engine, seed=seed, replications=reps,
+            seeds=[{"replicate": r, "entropy": seed, "spawn_key": [r]} for r in range(reps)],
+            notes=list(results[-1].notes), scenario=scenario.to_dict()))
+        if figures:
+            reach_by_group_figure(series, stage / "reach_by_group.png",
+                                  title=f"{scenario.name}: reach over time by group")
+            strategy_mix_figure(runs, scenario.strategy_names, scenario.n_groups,
+                                stage / "strategy_mix.png",
+                                title=f"{scenario.name}: strategy mix by group")
     return runs

@@ -8,6 +8,9 @@
 - **Checksummed**: writers return the SHA-256 of what they wrote (and the row count
   for CSV), which sweeps record per chunk and verify before trusting a file.
 - **Provenance**: :func:`manifest` (package version, git commit, time, anything else).
+- **Whole output folders**: :func:`output_folder` writes a run's files into a staging
+  folder and swaps it in when complete, so a folder never mixes two runs' files and a
+  kill leaves the previous results whole.
 - **One line on failure**: an ``OSError`` becomes an :class:`OutputError` naming the
   path ("read-only file system", "no space left on device", ...).
 """
@@ -21,9 +24,11 @@ import io
 import json
 import os
 import secrets
+import shutil
 import socket
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -215,3 +220,59 @@ class FolderLock:
         if self._fd is not None:
             os.close(self._fd)  # closing releases the lock
             self._fd = None
+
+
+def written_by_us(folder: Path) -> bool:
+    """Whether ``folder`` holds a diffusion-sim ``manifest.json``."""
+    try:
+        return json.loads((folder / "manifest.json").read_text()).get(
+            "package") == "diffusion-sim"
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def check_output_folder(path: str | Path) -> Path:
+    """Check, before any work, that ``path`` can become a results folder; returns its
+    parent (created if needed). See :func:`output_folder` for what is refused."""
+    final = Path(path)
+    if final.exists():
+        if not final.is_dir():
+            raise OutputError(f"{final}: exists and is not a folder")
+        if any(final.iterdir()) and not written_by_us(final):
+            raise OutputError(f"{final}: is a folder diffusion-sim did not write (no "
+                              "manifest.json of ours); choose an empty or new --out folder")
+    return make_folder(final.parent)
+
+
+@contextmanager
+def output_folder(path: str | Path) -> Iterator[Path]:
+    """A fresh staging folder beside ``path`` that replaces ``path`` when the block ends.
+
+    Files are written into ``.NAME.writing-PID-XXXX``; on success an existing ``path``
+    is moved aside and deleted and the staging folder renamed to ``path``, so the folder
+    never holds files of two runs, and a run that fails or is killed leaves the previous
+    results as they were (and its staging folder, hidden, to delete). Refuses a ``path``
+    that is a file, or a non-empty folder that diffusion-sim did not write (it would be
+    deleted).
+    """
+    final = Path(path)
+    parent = check_output_folder(final)
+    tag = f"{os.getpid()}-{secrets.token_hex(3)}"
+    stage = parent / f".{final.name}.writing-{tag}"
+    try:
+        stage.mkdir(mode=0o777)
+    except OSError as exc:
+        raise _fail(stage, exc) from None
+    try:
+        yield stage
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    old = parent / f".{final.name}.old-{tag}"
+    try:
+        if final.exists():
+            os.rename(final, old)
+        os.rename(stage, final)
+    except OSError as exc:
+        raise _fail(final, exc) from None
+    shutil.rmtree(old, ignore_errors=True)

@@ -24,7 +24,7 @@ from diffusion_sim.report.figures import (
     gap_over_time_figure,
     reach_equity_figure,
 )
-from diffusion_sim.store import make_folder, manifest, write_csv, write_json, write_text
+from diffusion_sim.store import manifest, output_folder, write_csv, write_json, write_text
 
 if TYPE_CHECKING:
     from diffusion_sim.compare import Comparison
@@ -157,75 +157,76 @@ def write_comparison_report(comp: Comparison, out: Path, min_count: int = 10,
 
     Returns the path of ``report.html``. When a scenario uses the user's own network or
     attribute files, per-group cells of groups smaller than ``min_count`` are suppressed
-    everywhere (tables and figures), and the report says so.
+    everywhere (tables and figures), and the report says so. ``out`` is replaced as a
+    whole once every file is written (:func:`~diffusion_sim.store.output_folder`).
     """
-    out = make_folder(out)
-    hidden = suppressed_groups(comp, min_count)
-    user_data = any(sc.uses_user_data for sc in comp.all_scenarios)
+    with output_folder(out) as stage:
+        hidden = suppressed_groups(comp, min_count)
+        user_data = any(sc.uses_user_data for sc in comp.all_scenarios)
 
-    summary = summary_table(comp, min_count)
-    diffs = comp.differences()
-    if hidden:
-        diffs = [d for d in diffs if not any(d["metric"] == f"engaged_final_g{g}"
-                                             for g in hidden)]
-    params = differing_parameters(comp.all_scenarios)
-    write_csv(out / "summary.csv", summary)
-    write_csv(out / "differences.csv", diffs)
-    write_csv(out / "parameters.csv", params)
-    if not user_data:  # per-replicate rows only for synthetic populations
-        write_csv(out / "runs.csv", [{"scenario": name, "replicate": r, **row}
-                                     for name, rows in comp.runs.items()
-                                     for r, row in enumerate(rows)])
-    figures: dict[str, tuple[Callable[[Path], None], str]] = {
-        "reach_vs_equity": (lambda p: reach_equity_figure(comp, p),
-                            "Scatter: each scenario's overall engagement against the gap "
-                            "between groups, with 95 % intervals"),
-        "differences": (lambda p: difference_figure(comp, p),
-                        "Paired differences from the baseline in engagement and in the gap, "
-                        "with 95 % intervals"),
-        "reach_over_time": (lambda p: comparison_reach_figure(comp, p, hidden),
-                            "Engagement week by week by group, one panel per scenario"),
-        "gap_over_time": (lambda p: gap_over_time_figure(comp, p),
-                          "The gap in engagement between least and most deprived groups, "
-                          "week by week, per scenario"),
-        "strategy_mix": (lambda p: comparison_mix_figure(comp, p, hidden),
-                         "Share of decisions that avoid, allocate, embed or share openly, by "
-                         "group and scenario"),
-    }
-    images = {}
-    for name, (draw, alt) in figures.items():
-        draw(out / f"{name}.png")
-        data = base64.b64encode((out / f"{name}.png").read_bytes()).decode("ascii")
-        images[f"img_{name}"] = (f'<img src="data:image/png;base64,{data}" '
-                                 f'alt="{html.escape(alt)}">')
+        summary = summary_table(comp, min_count)
+        diffs = comp.differences()
+        if hidden:
+            diffs = [d for d in diffs if not any(d["metric"] == f"engaged_final_g{g}"
+                                                 for g in hidden)]
+        params = differing_parameters(comp.all_scenarios)
+        write_csv(stage / "summary.csv", summary)
+        write_csv(stage / "differences.csv", diffs)
+        write_csv(stage / "parameters.csv", params)
+        if not user_data:  # per-replicate rows only for synthetic populations
+            write_csv(stage / "runs.csv", [{"scenario": name, "replicate": r, **row}
+                                         for name, rows in comp.runs.items()
+                                         for r, row in enumerate(rows)])
+        figures: dict[str, tuple[Callable[[Path], None], str]] = {
+            "reach_vs_equity": (lambda p: reach_equity_figure(comp, p),
+                                "Scatter: each scenario's overall engagement against the gap "
+                                "between groups, with 95 % intervals"),
+            "differences": (lambda p: difference_figure(comp, p),
+                            "Paired differences from the baseline in engagement and in the gap, "
+                            "with 95 % intervals"),
+            "reach_over_time": (lambda p: comparison_reach_figure(comp, p, hidden),
+                                "Engagement week by week by group, one panel per scenario"),
+            "gap_over_time": (lambda p: gap_over_time_figure(comp, p),
+                              "The gap in engagement between least and most deprived groups, "
+                              "week by week, per scenario"),
+            "strategy_mix": (lambda p: comparison_mix_figure(comp, p, hidden),
+                             "Share of decisions that avoid, allocate, embed or share openly, by "
+                             "group and scenario"),
+        }
+        images = {}
+        for name, (draw, alt) in figures.items():
+            draw(stage / f"{name}.png")
+            data = base64.b64encode((stage / f"{name}.png").read_bytes()).decode("ascii")
+            images[f"img_{name}"] = (f'<img src="data:image/png;base64,{data}" '
+                                     f'alt="{html.escape(alt)}">')
 
-    prov = manifest(command="compare", name=comp.name, seed=comp.seed,
-                    replications=comp.reps, stop_reason=comp.stop_reason,
-                    seeds=f"replicate r of every scenario: SeedSequence({comp.seed}, "
-                          f"spawn_key=(r,)), r = 0..{comp.reps - 1}",
-                    scenarios={sc.name: sc.to_dict() for sc in comp.all_scenarios},
-                    **(extra or {}))
-    write_json(out / "manifest.json", prov)
-    md = [f"# {comp.name}: scenario comparison\n",
-          f"{comp.reps} paired replications per scenario ({comp.stop_reason}). "
-          "Cells: mean (95 % interval); Δ = paired difference from the baseline "
-          "(✱ = interval excludes 0).\n", markdown_table(summary),
-          "\n## Parameters that differ\n", markdown_table(params)]
-    write_text(out / "summary.md", "\n".join(md))
+        prov = manifest(command="compare", name=comp.name, seed=comp.seed,
+                        replications=comp.reps, stop_reason=comp.stop_reason,
+                        seeds=f"replicate r of every scenario: SeedSequence({comp.seed}, "
+                              f"spawn_key=(r,)), r = 0..{comp.reps - 1}",
+                        scenarios={sc.name: sc.to_dict() for sc in comp.all_scenarios},
+                        **(extra or {}))
+        write_json(stage / "manifest.json", prov)
+        md = [f"# {comp.name}: scenario comparison\n",
+              f"{comp.reps} paired replications per scenario ({comp.stop_reason}). "
+              "Cells: mean (95 % interval); Δ = paired difference from the baseline "
+              "(✱ = interval excludes 0).\n", markdown_table(summary),
+              "\n## Parameters that differ\n", markdown_table(params)]
+        write_text(stage / "summary.md", "\n".join(md))
 
-    notices = ""
-    if user_data:
-        which = f" (groups {', '.join(map(str, sorted(hidden)))})" if hidden else ""
-        notices = (f"<p class='notice'>This comparison uses the user's own network or "
-                   f"attribute files, which may describe real people: the report shows "
-                   f"aggregates only, and per-group cells of groups with fewer than "
-                   f"{min_count} people are suppressed{which}.</p>")
-    page = Template(TEMPLATE.read_text(encoding="utf-8")).substitute(
-        title=html.escape(comp.name), heading=html.escape(comp.name.replace("_", " ")),
-        reps=comp.reps, stop_reason=html.escape(comp.stop_reason), notices=notices,
-        bullets="".join(in_brief(comp)), summary_table=html_table(summary),
-        parameter_table=html_table(params), version=html.escape(str(prov["version"])),
-        commit=html.escape(str(prov["commit"])),
-        run_date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), seed=comp.seed, **images)
-    write_text(out / "report.html", page)
+        notices = ""
+        if user_data:
+            which = f" (groups {', '.join(map(str, sorted(hidden)))})" if hidden else ""
+            notices = (f"<p class='notice'>This comparison uses the user's own network or "
+                       f"attribute files, which may describe real people: the report shows "
+                       f"aggregates only, and per-group cells of groups with fewer than "
+                       f"{min_count} people are suppressed{which}.</p>")
+        page = Template(TEMPLATE.read_text(encoding="utf-8")).substitute(
+            title=html.escape(comp.name), heading=html.escape(comp.name.replace("_", " ")),
+            reps=comp.reps, stop_reason=html.escape(comp.stop_reason), notices=notices,
+            bullets="".join(in_brief(comp)), summary_table=html_table(summary),
+            parameter_table=html_table(params), version=html.escape(str(prov["version"])),
+            commit=html.escape(str(prov["commit"])),
+            run_date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), seed=comp.seed, **images)
+        write_text(stage / "report.html", page)
     return out / "report.html"
