@@ -90,9 +90,9 @@ def test_a_rerun_of_run_says_it_replaced_and_leaves_no_stale_file(tmp_path, caps
 
 def test_a_locked_folder_is_refused_with_the_holder(tmp_path):
     with FolderLock(tmp_path, "merging"):
-        with pytest.raises(OutputError, match=rf"in use by pid {os.getpid()} on .*merging"):
-            with FolderLock(tmp_path, "resuming"):
-                pass
+        with pytest.raises(OutputError, match=rf"in use by pid {os.getpid()} on .*merging"), \
+                FolderLock(tmp_path, "resuming"):
+            pass
         with pytest.raises(OutputError), FolderLock(tmp_path, "shard 1/2", shared=True):
             pass
     with FolderLock(tmp_path, "shard 0/2", shared=True), FolderLock(
