@@ -1,46 +1,54 @@
 # The README's commands. Needs only python3 (3.11+) and make; everything else is
-# installed into .venv by the first target that needs it.
+# installed into .venv by the first target that needs it: `make demo` installs only
+# what the main job needs, `make test` adds the test and MPI extras.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+CORE   := $(VENV)/.installed-core
+DEV    := $(VENV)/.installed-dev
 # pytest workers: both cores by default (override: make test JOBS=1)
 JOBS   ?= 2
 
 .PHONY: install demo test bench experiments lint clean
 
-install: $(STAMP)
+install: $(CORE)
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
+
+$(CORE): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $(CORE)
+
+$(DEV): pyproject.toml $(CORE)
 	$(BIN)/python -m pip install -q -e ".[dev,mpi]"
-	touch $(STAMP)
+	touch $(DEV)
 
 ## The main job: the bundled policy scenarios -> results/ (tables, figures, report)
-demo: $(STAMP)
+demo: $(CORE)
 	$(BIN)/diffusion-sim compare experiments/policy_comparison.toml --out results/policy_comparison
 
 ## The whole test suite
-test: $(STAMP)
+test: $(DEV)
 	$(BIN)/ruff check src tests benchmarks experiments
 	$(BIN)/python -m pytest -q -n $(JOBS) tests
 
 ## The research experiments (figures and tables under results/<experiment>/)
-experiments: $(STAMP)
+experiments: $(CORE)
 	$(BIN)/python experiments/strategy_mix/run.py results/strategy_mix
 	$(BIN)/diffusion-sim compare experiments/seeding/comparison.toml --out results/seeding
 	$(BIN)/diffusion-sim compare experiments/counterproductive/comparison.toml --out results/counterproductive
 	$(BIN)/diffusion-sim sweep experiments/sensitivity/sweep.toml --out results/sensitivity --resume
 
 ## Speed benchmarks (by hand, not in CI)
-bench: $(STAMP)
+bench: $(DEV)
 	$(BIN)/python -m pip install -q -e ".[bench]"
 	$(BIN)/python benchmarks/bench_step.py
 	$(BIN)/python benchmarks/bench_throughput.py
 	$(BIN)/python benchmarks/bench_scale.py
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(BIN)/ruff check src tests benchmarks experiments
 	$(BIN)/ruff format --check src tests benchmarks experiments
 
