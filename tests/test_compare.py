@@ -187,7 +187,7 @@ def test_comparison_file_with_overrides(tmp_path):
         '[comparison]\nname = "c"\nbaseline = "base.toml"\nreps = 2\n'
         '[scenarios.more]\noverrides = { "decision.share_rate" = 0.9 }\n')
     base, scen, head = load_comparison(tmp_path / "cmp.toml")
-    assert scen[0].name == "more" and scen[0].decision.share_rate == 0.9
+    assert scen[0].name == "more" and scen[0].share_rate == 0.9
     assert head["reps"] == 2
     (tmp_path / "bad.toml").write_text(
         '[comparison]\nbaseline = "base.toml"\n'

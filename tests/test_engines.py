@@ -36,12 +36,15 @@ def scenarios(draw):
         "decision.temperature": draw(st.sampled_from([0.0, 0.05, 0.3, 1.0, 5.0])),
         "decision.norm_weight": draw(st.floats(-2.0, 2.0)),
         "decision.share_rate": draw(prob),
+        # stage 2
+        "transmission.learning_rate": draw(st.sampled_from([0.0, 0.0, 0.3, 1.0])),
+        "transmission.reinforcement": draw(st.sampled_from([1, 1, 2, 3])),
         "decision.share_once": draw(st.booleans()),
         "decision.forced_strategy": forced,
         "transmission.transmissibility": draw(st.floats(0.0, 3.0)),
         "transmission.reshare_prob": draw(st.sampled_from([0.0, 0.1, 0.5, 1.0])),
         "transmission.comparison_penalty": draw(prob),
-        "transmission.attrition": draw(st.sampled_from([0.0, 0.0, 0.2])),
+        "transmission.attrition": draw(st.sampled_from([0.0, 0.0, 0.2, 0.5])),
         "intervention.seeding": draw(st.sampled_from(
             ["random", "highest_degree", "targeted", "clinician_referral"])),
         "intervention.seed_fraction": draw(st.floats(0.01, 0.5)),
@@ -55,7 +58,12 @@ def scenarios(draw):
             over[f"strategies.{s}.enabled"] = draw(st.booleans())
         over[f"strategies.{s}.audience"] = draw(st.sampled_from(["strong", "all"]))
     over["strategies.embed.fidelity"] = draw(prob)
-    return default_scenario().with_overrides(over)
+    for s in ("allocate", "embed", "open"):
+        over[f"strategies.{s}.motivation"] = draw(st.sampled_from([0.0, 0.5, 1.0]))
+    sc = default_scenario().with_overrides(over)
+    if draw(st.booleans()):  # participation inequality: a skewed activity per person
+        sc = sc.with_overrides({"traits.activity.concentration": draw(st.floats(0.3, 5.0))})
+    return sc
 
 
 def assert_same_run(sc, seed):
@@ -83,8 +91,13 @@ def test_engines_identical_on_default_scenario_with_every_mechanism():
     sc = default_scenario().with_overrides({
         "population.size": 400, "steps": 15, "transmission.reshare_prob": 0.3,
         "intervention.broadcast_rate": 0.02, "transmission.attrition": 0.05,
-        "intervention.seed_fraction": 0.05})
+        "intervention.seed_fraction": 0.05, "transmission.learning_rate": 0.2,
+        "transmission.reinforcement": 2, "strategies.allocate.motivation": 0.6,
+        "strategies.embed.motivation": 0.4, "traits.activity.concentration": 1.0})
     a, b = assert_same_run(sc, 7)
+    # the stage-2 mechanisms fired too
+    assert (a.run_state.privacy_concern > a.world.traits["privacy_concern"]).any()
+    assert (a.run_state.n_exposers >= 2).any() and a.world.traits["activity"].std() > 0.1
     # the example is not vacuous: every mechanism fired
     last = a.counts[1:].sum(axis=(0, 1))
     from diffusion_sim.model import COL

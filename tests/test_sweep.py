@@ -41,7 +41,7 @@ def test_grid_points_and_run_ids(tmp_path):
     assert spec.points[0] == {"transmission.reshare_prob": 0.0, "decision.share_rate": 0.2}
     assert spec.points[5] == {"transmission.reshare_prob": 0.1, "decision.share_rate": 0.6}
     assert spec.run_ids(1) == [(1, 1), (2, 0), (2, 1)]
-    assert spec.scenario(4).decision.share_rate == 0.4
+    assert spec.scenario(4).share_rate == 0.4
 
 
 def test_lhs_is_stratified_within_ranges(tmp_path):

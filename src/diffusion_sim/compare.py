@@ -35,7 +35,8 @@ import numpy as np
 
 from diffusion_sim.config import Setting, check_keys, read_settings, read_toml
 from diffusion_sim.errors import ScenarioError
-from diffusion_sim.metrics import headlines, mean_ci, paired_difference
+from diffusion_sim.measures import headlines
+from diffusion_sim.metrics import mean_ci, paired_difference
 from diffusion_sim.replicate import DEFAULT_SEED, executor, ordered_map, replicate_task
 from diffusion_sim.scenario import Scenario, load
 

@@ -43,6 +43,7 @@ class StrategyArrays:
     identity_risk: np.ndarray
     others_harm: np.ndarray
     fidelity: np.ndarray
+    motivation: np.ndarray
     strong_only: np.ndarray  # audience is strong ties only
     comparison: np.ndarray  # invites social comparison (the comparison penalty)
     enabled: np.ndarray
@@ -65,6 +66,7 @@ class StrategyArrays:
             identity_risk=col("identity_risk"),
             others_harm=col("others_harm"),
             fidelity=col("fidelity"),
+            motivation=col("motivation"),
             strong_only=flags(lambda sp: sp.audience == "strong"),
             comparison=flags(lambda sp: sp.comparison),
             enabled=np.array([True] + [sp.enabled for sp in table]),

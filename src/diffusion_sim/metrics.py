@@ -8,8 +8,8 @@ groups.
 The functions :func:`equity`, :func:`time_to_reach`, :func:`mean_ci`,
 :func:`paired_difference` and :func:`bootstrap_ci` are pure numpy / scipy;
 :func:`summarize_counts` and :func:`summarize` read a run's counters (columns as in
-:func:`diffusion_sim.state.count_columns`). :func:`headlines` names every headline
-measure with its label, unit and digits, which tables and reports use.
+:func:`diffusion_sim.state.count_columns`). :func:`diffusion_sim.measures.headlines` names every headline measure with its label,
+unit and digits, which tables and reports use.
 
 References
 ----------
@@ -38,7 +38,6 @@ References
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -362,7 +361,8 @@ EQUITY_KEYS = ("gap", "ratio", "sii", "rii", "ci", "ci_erreygers", "ci_wagstaff"
 
 
 def summarize_counts(counts: np.ndarray, group_sizes: np.ndarray,
-                     columns: tuple[str, ...] = COUNT_COLUMNS) -> dict[str, float]:
+                     columns: tuple[str, ...] = COUNT_COLUMNS,
+                     concern: np.ndarray | None = None) -> dict[str, float]:
     """Every headline metric of one run, from its per-step per-group counters.
 
     Parameters
@@ -374,6 +374,8 @@ def summarize_counts(counts: np.ndarray, group_sizes: np.ndarray,
     columns : tuple of str
         The counter columns (``DiffusionModel.count_columns``; default: the four
         default strategies). The strategies are read from the ``decisions_*`` columns.
+    concern : ndarray, shape (steps + 1, n_groups), optional
+        Per-group sums of privacy concern (``Counter.concern``).
 
     Returns
     -------
@@ -388,6 +390,10 @@ def summarize_counts(counts: np.ndarray, group_sizes: np.ndarray,
         per sharer group; and the equity of final engagement by group
         (``engaged_gap``, ``engaged_ratio``, ``engaged_sii``, ``engaged_rii``,
         ``engaged_ci``, ``engaged_ci_erreygers``, ``engaged_ci_wagstaff``).
+        Stage 2: ``sustained_final`` (engaged at the end, i.e. not disengaged; fraction of
+        everybody) and per group, with the same equity measures (``sustained_gap`` ...);
+        ``engaged_weeks`` (person-weeks engaged over weeks 1..T per person) and per
+        group; with ``concern``: ``privacy_concern_final`` (mean) and per group.
     """
     col = {c: i for i, c in enumerate(columns)}
     names = [c[len("decisions_"):] for c in columns if c.startswith("decisions_")]
@@ -436,72 +442,54 @@ def summarize_counts(counts: np.ndarray, group_sizes: np.ndarray,
     eq = equity(engaged_g, sizes)
     for k in EQUITY_KEYS:
         out[f"engaged_{k}"] = float(eq[k])
+    _sustained(out, counts, sizes, col, concern)
     return out
 
 
-def summarize(model) -> dict[str, float]:
-    """Headline metrics of a finished :class:`~diffusion_sim.model.DiffusionModel`."""
-    return summarize_counts(model.counts, model.group_sizes, model.count_columns)
+def _per_group(out: dict[str, float], key: str, values: np.ndarray, sizes: np.ndarray
+               ) -> np.ndarray:
+    """``key`` overall and ``key_gK`` per group from per-group totals; returns the
+    per-group fractions (0 for an empty group, which equity ignores)."""
+    out[key] = float(values.sum() / sizes.sum())
+    frac = np.divide(values, sizes, out=np.zeros(sizes.size), where=sizes > 0)
+    for g in range(sizes.size):
+        out[f"{key}_g{g + 1}"] = float(frac[g]) if sizes[g] else float("nan")
+    return frac
 
 
-# ---------------------------------------------------------------------------
-# Headline measures: what each one is called, its unit and how it is shown
-# ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Measure:
-    """A headline measure with everything a table or figure needs to show it.
+def _sustained(out: dict[str, float], counts: np.ndarray, sizes: np.ndarray,
+               col: dict[str, int], concern: np.ndarray | None) -> None:
+    """The stage-2 outputs of :func:`summarize_counts` (sustained engagement)."""
+    now = counts[:, :, col["engaged_now"]]
+    sustained = _per_group(out, "sustained_final", now[-1].astype(float), sizes)
+    eq = equity(sustained, sizes)
+    for k in EQUITY_KEYS:
+        out[f"sustained_{k}"] = float(eq[k])
+    _per_group(out, "engaged_weeks", now[1:].sum(axis=0).astype(float), sizes)
+    if concern is not None:
+        _per_group(out, "privacy_concern_final", np.asarray(concern[-1], float), sizes)
 
-    ``scale`` multiplies the stored value for display (100 turns a fraction into a
-    percentage); ``unit`` names the displayed unit; ``digits`` the decimals shown.
+
+def acts_top_share(acts: np.ndarray, top: float = 0.1) -> float:
+    """Share of all sharing acts made by the most active ``top`` fraction of people
+    (the ``ceil(top · n)`` people with most acts; NaN when nobody shared).
+
+    Participation inequality (Karampatakis et al. 2023: online peer support carried by
+    a small core of very active members): 0.1 when everybody shares alike, near 1 when
+    a few do all the sharing.
     """
-
-    key: str
-    label: str
-    unit: str
-    scale: float = 1.0
-    digits: int = 3
-
-    @property
-    def diff_unit(self) -> str:
-        """The unit of a difference of two values (percentages differ in points)."""
-        return "percentage points" if self.unit == "%" else self.unit
-
-    def show(self, value: float) -> str:
-        """The value as displayed (an en dash for NaN)."""
-        if value is None or not np.isfinite(value):
-            return "–"
-        return f"{value * self.scale:.{self.digits}f}"
+    a = np.sort(np.asarray(acts, dtype=np.int64))[::-1]
+    total = a.sum()
+    if total == 0:
+        return float("nan")
+    k = int(np.ceil(top * a.size))
+    return float(a[:k].sum() / total)
 
 
-def _pct(key: str, label: str) -> Measure:
-    return Measure(key, label, "%", 100.0, 1)
-
-
-def _pp(key: str, label: str) -> Measure:
-    return Measure(key, label, "percentage points", 100.0, 1)
-
-
-def group_tag(g: int, n_groups: int) -> str:
-    """`` (most deprived)`` / `` (least deprived)`` for the end groups, else ``""``."""
-    if g == 1:
-        return " (most deprived)"
-    return " (least deprived)" if g == n_groups else ""
-
-
-def headlines(n_groups: int) -> list[Measure]:
-    """The measures every comparison reports (per-group reach for each group)."""
-    out = [
-        _pct("engaged_final", "People engaged (% of everybody)"),
-        _pct("peer_engaged_final", "Engaged through a peer (% of everybody)"),
-        _pct("aware_final", "People aware (% of everybody)"),
-    ]
-    out += [_pct(f"engaged_final_g{g}", f"Engaged in group {g}{group_tag(g, n_groups)} "
-                 "(% of group)") for g in range(1, n_groups + 1)]
-    out += [
-        _pp("engaged_gap", "Gap: least minus most deprived group"),
-        _pp("engaged_sii", "Slope index of inequality (SII)"),
-        Measure("engaged_rii", "Relative index of inequality (RII)", "ratio"),
-        Measure("engaged_ci_erreygers", "Concentration index (Erreygers)", "index"),
-        Measure("unwanted_per_act", "Unwanted disclosures per sharing act", "per act"),
-    ]
+def summarize(model) -> dict[str, float]:
+    """Headline metrics of a finished :class:`~diffusion_sim.model.DiffusionModel`:
+    :func:`summarize_counts` and ``acts_top10_share`` (:func:`acts_top_share`)."""
+    out = summarize_counts(model.counts, model.group_sizes, model.count_columns,
+                           model.counter.concern)
+    out["acts_top10_share"] = acts_top_share(model.run_state.acts)
     return out

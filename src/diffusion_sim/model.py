@@ -103,10 +103,12 @@ class DiffusionModel(mesa.Model):
         sc = self.scenario
         self.world: World = build_world(sc, streams)
         self.rules = Rules.from_scenario(sc)
-        self.run_state = RunState.start(self.world.n, self.world.seeds)
+        self.run_state = RunState.start(self.world.n, self.world.seeds,
+                                        self.world.traits["privacy_concern"],
+                                        self.rules.reinforcement)
         self.counter = Counter(count_columns(sc.strategy_names), self.world.group,
                                sc.n_groups, sc.steps)
-        self.counter.start(self.world.seeds)
+        self.counter.start(self.world.seeds, self.run_state.privacy_concern)
         self.engine_name = engine
         self.engine: Engine = make_engine(engine, self._ensure_people)
         self.datacollector = mesa.DataCollector(model_reporters=MODEL_REPORTERS)
@@ -176,7 +178,8 @@ class DiffusionModel(mesa.Model):
             self.running = False
             return
         events: StepEvents = self.engine.step(self.world, self.run_state, self.rules, self.rng)
-        self.counter.record(self.run_state.t, events)
+        self.counter.record(self.run_state.t, events, self.run_state.privacy_concern
+                            if self.rules.learning_rate > 0 else None)
         self.run_state.advance()
         self.datacollector.collect(self)
         if self.run_state.t >= self.scenario.steps:

@@ -120,7 +120,8 @@ def check_number(value: Any, key: str, meta: Mapping[str, Any]) -> float | int:
         raise FieldError(key, f"must be {'an integer' if integer else 'a number'}, got {value!r}")
     if integer and isinstance(value, float) and not value.is_integer():
         raise FieldError(key, f"must be an integer, got {value!r}")
-    if isinstance(value, float) and not math.isfinite(value):
+    if isinstance(value, float) and not math.isfinite(value) and not (
+            meta.get("allow_inf") and value == math.inf):
         raise FieldError(key, f"must be finite, got {value!r}")
     lo, hi = meta.get("lo"), meta.get("hi")
     if (lo is not None and (value < lo or (meta.get("lo_open") and value == lo))) or (
@@ -182,13 +183,20 @@ STRATEGIES: tuple[str, ...] = (AVOID, "allocate", "embed", "open")
 SHARING_STRATEGIES: tuple[str, ...] = STRATEGIES[1:]
 #: The per-person traits drawn from a Beta distribution per group, and the
 #: illustrative default (mean, concentration) of each.
+#: A concentration of ``inf`` is a degenerate distribution: everybody has the mean.
 TRAIT_DEFAULTS: dict[str, tuple[float, float]] = {
     "privacy_concern": (0.5, 10.0),
     "identity_sensitivity": (0.5, 10.0),
     "other_regard": (0.4, 10.0),
     "receptiveness": (0.4, 10.0),
+    # stage 2 (participation inequality): chance per week of having something to share;
+    # by default everybody shares at the same rate (``decision.share_rate``, 0.3)
+    "activity": (0.3, math.inf),
 }
 TRAITS: tuple[str, ...] = tuple(TRAIT_DEFAULTS)
+#: Traits drawn after digital access, so that turning them on leaves every other draw
+#: of a run as it was (traits added after stage 1).
+LATE_TRAITS: tuple[str, ...] = ("activity",)
 AUDIENCES = ("strong", "all")
 STRATEGY_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*$")
 
@@ -218,7 +226,7 @@ class PopulationParams(Params):
 
 
 _MEAN = {"kind": "float", "lo": 0.0, "hi": 1.0}
-_CONC = {"kind": "float", "lo": 0.0, "lo_open": True}
+_CONC = {"kind": "float", "lo": 0.0, "lo_open": True, "allow_inf": True}
 
 
 @dataclass(frozen=True)
@@ -234,9 +242,9 @@ class TraitParams(Params):
     """
 
     mean: float = num(0.5, 0.0, 1.0, doc="mean of the trait's Beta distribution")
-    concentration: float = num(10.0, 0.0, lo_open=True,
-                               doc="concentration a+b of the Beta distribution (less spread "
-                                   "when larger)")
+    concentration: float = field(default=10.0, metadata={
+        **_CONC, "doc": "concentration a+b of the Beta distribution (less spread when "
+                        "larger; inf = everybody has the mean)"})
     group_mean: tuple[float, ...] = ()
     group_concentration: tuple[float, ...] = ()
 
@@ -310,6 +318,9 @@ class StrategyParams(Params):
     audience: str = choice("all", AUDIENCES, doc="strong ties only, or all ties")
     comparison: bool = flag(False, doc="a receiver reached only through this strategy, by a "
                                        "higher group, gets the comparison penalty")
+    motivation: float = num(0.0, 0.0, 1.0, doc="stage 2: sharing this way sustains the "
+                            "sharer's own engagement: attrition x (1 - motivation) while "
+                            "the sharer keeps sharing")
 
 
 #: Illustrative, ordered as Lindberg et al. describe: open is the most beneficial and
@@ -332,8 +343,6 @@ class DecisionParams(Params):
     temperature: float = num(0.3, 0.0, doc="logit temperature; 0 = deterministic best response")
     norm_weight: float = num(0.5, doc="utility weight on the share of neighbours seen sharing "
                                       "last step")
-    share_rate: float = num(0.3, 0.0, 1.0,
-                            doc="chance per step that an engaged person has something to share")
     share_once: bool = flag(False, doc="share exactly once, in the step after engaging "
                                        "(independent cascade)")
     forced_strategy: str = text("", doc="if set, everybody uses this strategy")
@@ -350,6 +359,12 @@ class TransmissionParams(Params):
                                     "only by open sharing from a higher group")
     attrition: float = num(0.0, 0.0, 1.0, doc="chance per step that an engaged person "
                                                "disengages")
+    learning_rate: float = num(0.0, 0.0, 1.0, doc="stage 2: a sharer whose content reached "
+                               "people outside its audience in a week moves its privacy "
+                               "concern toward 1 by this share of the distance")
+    reinforcement: int = num(1, 1, 1000, integer=True, doc="stage 2: distinct peers who must "
+                             "have exposed an aware person (over the run) before they can "
+                             "engage; 1 = simple contagion")
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ class Result:
     summary : dict, :func:`~diffusion_sim.metrics.summarize` of the run
     counts : ndarray (steps + 1, n_groups, columns), the per-group counters
     columns : tuple of str, the counter columns
+    concern : ndarray (steps + 1, n_groups), per-group sums of privacy concern
     group_sizes : ndarray (n_groups,)
     notes : tuple of str, what reading the user's files did
     """
@@ -53,6 +54,7 @@ class Result:
     summary: dict[str, float]
     counts: np.ndarray
     columns: tuple[str, ...]
+    concern: np.ndarray
     group_sizes: np.ndarray
     notes: tuple[str, ...]
 
@@ -61,8 +63,8 @@ def replicate(scenario: Scenario, seed: int | None, key: tuple[int, ...] = (),
               engine: str = "vectorized") -> Result:
     """Build and run one model to the end and summarise it."""
     m = DiffusionModel(scenario, seed=seed, key=key, engine=engine).run()
-    return Result(tuple(key), summarize(m), m.counts, m.count_columns, m.group_sizes,
-                  m.input_notes)
+    return Result(tuple(key), summarize(m), m.counts, m.count_columns, m.counter.concern,
+                  m.group_sizes, m.input_notes)
 
 
 def replicate_task(task: tuple[Scenario, int | None, tuple[int, ...], str]) -> Result:

@@ -31,6 +31,9 @@ class Rules:
         Whether a weak / strong tie is in the audience of strategy ``s``.
     p_tie_audience : ndarray, shape (2·S,)
         ``p_tie`` with 0 outside the audience, flat index ``2·s + strong``.
+    attrition_after : ndarray, shape (S + 1,)
+        Weekly chance to disengage by the person's latest decision, index ``code + 1``
+        (index 0: no decision yet): ``attrition · (1 − motivation_code)``.
     forced : int or None
         The code every decider uses, if a strategy is forced.
     draw_choice : bool
@@ -45,17 +48,19 @@ class Rules:
     draw_choice: bool
     temperature: float
     norm_weight: float
-    share_rate: float
     share_once: bool
     reshare_prob: float
     comparison_penalty: float
     attrition: float
+    attrition_after: np.ndarray
+    learning_rate: float
+    reinforcement: int
     broadcast_rate: float
 
     @classmethod
     def from_scenario(cls, sc: Scenario) -> Rules:
         table = StrategyArrays.from_scenario(sc)
-        dec = sc.decision
+        dec, tr = sc.decision, sc.transmission
         forced = table.code(dec.forced_strategy) if dec.forced_strategy else None
         weights = np.array([sc.network.weak_weight, sc.network.strong_weight])
         p_tie = -np.expm1(-sc.transmission.transmissibility * np.outer(table.fidelity, weights))
@@ -69,10 +74,12 @@ class Rules:
             draw_choice=dec.temperature > 0 and forced is None,
             temperature=dec.temperature,
             norm_weight=dec.norm_weight,
-            share_rate=dec.share_rate,
             share_once=dec.share_once,
-            reshare_prob=sc.transmission.reshare_prob,
-            comparison_penalty=sc.transmission.comparison_penalty,
-            attrition=sc.transmission.attrition,
+            reshare_prob=tr.reshare_prob,
+            comparison_penalty=tr.comparison_penalty,
+            attrition=tr.attrition,
+            attrition_after=tr.attrition * (1.0 - np.concatenate([[0.0], table.motivation])),
+            learning_rate=tr.learning_rate,
+            reinforcement=tr.reinforcement,
             broadcast_rate=sc.intervention.broadcast_rate,
         )

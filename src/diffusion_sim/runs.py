@@ -55,7 +55,7 @@ def run_replications(scenario: Scenario, reps: int, seed: int, out: Path,
             row = {"scenario": scenario.name, "replicate": r, "seed": seed, "key": f"{r}"}
             row.update(res.summary)
             runs.append(row)
-            series.extend(series_rows(res.counts, res.columns, res.group_sizes,
+            series.extend(series_rows(res.counts, res.columns, res.group_sizes, res.concern,
                                       scenario=scenario.name, replicate=r))
             results.append(res)
             if progress:

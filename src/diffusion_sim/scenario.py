@@ -24,6 +24,7 @@ e.g. ``base.toml: network.mean_degre: unknown key (did you mean 'mean_degree'?)`
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -157,6 +158,16 @@ class Scenario(Params):
         return self.population.n_groups
 
     @property
+    def share_rate(self) -> float | None:
+        """The activity everybody has when ``traits.activity`` is degenerate and the same
+        in every group (what ``decision.share_rate`` sets), else None."""
+        a = self.traits["activity"]
+        if set(a.group_concentration) == {math.inf} and len(set(a.group_mean)) == 1 and (
+                a.mean == a.group_mean[0] and a.concentration == math.inf):
+            return a.mean
+        return None
+
+    @property
     def strategy_names(self) -> tuple[str, ...]:
         """Every strategy in code order: ``avoid`` then the table's."""
         return (AVOID, *self.strategies)
@@ -200,6 +211,8 @@ class Scenario(Params):
                                "steps": self.steps, "population": _plain(self.population)}
         out["traits"] = {}
         for t, tp in self.traits.items():
+            if t == "activity" and self.share_rate is not None:
+                continue  # written as decision.share_rate (see share_rate)
             d: dict[str, Any] = {"mean": tp.mean, "concentration": tp.concentration}
             for g in range(self.n_groups):
                 over = {}
@@ -218,6 +231,8 @@ class Scenario(Params):
         out["network"] = _plain(self.network)
         out["strategies"] = {s: _plain(sp) for s, sp in self.strategies.items()}
         out["decision"] = _plain(self.decision)
+        if self.share_rate is not None:
+            out["decision"]["share_rate"] = self.share_rate
         out["transmission"] = _plain(self.transmission)
         out["intervention"] = _plain(self.intervention)
         if self.intervention.referral_need == default_referral_need(self.n_groups):
@@ -363,6 +378,19 @@ class _Loader:
         G = pop.n_groups
         traits_t = data.get("traits", {})
         check_keys(traits_t, list(TRAITS), "traits.", self.source)
+        decision_t = data.get("decision", {})
+        check_keys(decision_t, [*(f.name for f in dataclasses.fields(DecisionParams)),
+                                "share_rate"], "decision.", self.source)
+        if "share_rate" in decision_t:
+            decision_t = dict(decision_t)
+            rate = decision_t.pop("share_rate")
+            activity = traits_t.get("activity", {"concentration": math.inf})
+            if not isinstance(activity, Mapping):
+                raise self.fail("traits.activity", "must be a table")
+            if "mean" in activity:
+                raise self.fail("decision.share_rate", "give either decision.share_rate (the "
+                                "mean activity) or traits.activity.mean, not both")
+            traits_t = {**traits_t, "activity": {**activity, "mean": rate}}
         parts = dict(
             population=pop,
             traits=Table({t: self.trait(traits_t.get(t, {}), f"traits.{t}", G,
@@ -370,7 +398,7 @@ class _Loader:
             digital_access=self.access(data.get("digital_access", {}), G),
             network=self.build(NetworkParams, data.get("network", {}), "network."),
             strategies=self.strategies(data.get("strategies", {})),
-            decision=self.build(DecisionParams, data.get("decision", {}), "decision."),
+            decision=self.build(DecisionParams, decision_t, "decision."),
             transmission=self.build(TransmissionParams, data.get("transmission", {}),
                                     "transmission."),
             intervention=self.build(InterventionParams, data.get("intervention", {}),
@@ -464,6 +492,11 @@ def describe() -> list[dict[str, str]]:
                             "others"})
     for key in ("decision", "transmission", "intervention"):
         table(f"{key}.", getattr(sc, key))
+        if key == "decision":
+            rows.append({"key": "decision.share_rate", "type": "number", "range": "[0, 1]",
+                         "default": repr(sc.share_rate), "meaning": "chance per week that an "
+                         "engaged person has something to share: everybody's activity "
+                         "(traits.activity.mean with concentration inf)"})
     rows.append({"key": "extends", "type": "text", "range": "a file name", "default": "''",
                  "meaning": "start from another scenario file and state only what changes"})
     return rows

@@ -40,6 +40,8 @@ class Reach(IntEnum):
 
 #: ``strategy`` of a person who had nothing to share last step.
 NO_DECISION = -1
+#: The "peer" id of the intervention's broadcast among a person's exposers.
+BROADCASTER = -2
 #: ``engaged_step`` of a person who never engaged.
 NEVER = np.iinfo(np.int32).min
 STATES = tuple(s.name.lower() for s in State)
@@ -98,6 +100,15 @@ class RunState:
     reached_by, engaged_via : int8, a :class:`Reach` per person.
     seen_sharing : int32, ties in whose audience the person was last step.
     seen_next : int32, the same being counted this step.
+    privacy_concern : float64, the person's privacy concern now (stage 2: it grows with
+        losses of control when ``learning_rate`` > 0; starts at the trait).
+    last_act : int8, the strategy of the person's latest decision (``NO_DECISION`` if
+        none yet): its motivation holds until the next decision (stage 2).
+    acts : int32, sharing acts (decisions other than avoid) so far.
+    n_exposers : int16, distinct peers who exposed the person so far, counted up to the
+        ``reinforcement`` threshold (stage 2; the broadcast counts as one).
+    exposers : int32 (n, reinforcement − 1), who they were, until the threshold is
+        reached (-1 = free slot; the order of the slots carries no meaning).
     t : index of the step being run (0-based).
     """
 
@@ -108,10 +119,16 @@ class RunState:
     engaged_via: np.ndarray
     seen_sharing: np.ndarray
     seen_next: np.ndarray
+    privacy_concern: np.ndarray
+    last_act: np.ndarray
+    acts: np.ndarray
+    n_exposers: np.ndarray
+    exposers: np.ndarray
     t: int = 0
 
     @classmethod
-    def start(cls, n: int, seeds: np.ndarray) -> RunState:
+    def start(cls, n: int, seeds: np.ndarray, privacy_concern: np.ndarray,
+              reinforcement: int = 1) -> RunState:
         """Everybody unaware but the seeds, who are engaged (by seeding) before step 0."""
         s = cls(state=np.zeros(n, dtype=np.int8),
                 strategy=np.full(n, NO_DECISION, dtype=np.int8),
@@ -119,7 +136,13 @@ class RunState:
                 reached_by=np.zeros(n, dtype=np.int8),
                 engaged_via=np.zeros(n, dtype=np.int8),
                 seen_sharing=np.zeros(n, dtype=np.int32),
-                seen_next=np.zeros(n, dtype=np.int32))
+                seen_next=np.zeros(n, dtype=np.int32),
+                privacy_concern=np.array(privacy_concern, dtype=np.float64),
+                last_act=np.full(n, NO_DECISION, dtype=np.int8),
+                acts=np.zeros(n, dtype=np.int32),
+                n_exposers=np.zeros(n if reinforcement > 1 else 0, dtype=np.int16),
+                exposers=np.full((n if reinforcement > 1 else 0, max(reinforcement - 1, 0)),
+                                 -1, dtype=np.int32))
         s.state[seeds] = State.ENGAGED
         s.engaged_step[seeds] = -1
         s.reached_by[seeds] = Reach.SEED
@@ -135,7 +158,8 @@ class RunState:
     def arrays(self) -> dict[str, np.ndarray]:
         """Copies of the arrays that make up a trajectory (for comparing engines)."""
         return {k: getattr(self, k).copy() for k in (
-            "state", "strategy", "engaged_step", "reached_by", "engaged_via", "seen_sharing")}
+            "state", "strategy", "engaged_step", "reached_by", "engaged_via", "seen_sharing",
+            "privacy_concern", "last_act", "acts", "n_exposers")}
 
 
 @dataclass
@@ -143,7 +167,8 @@ class Counter:
     """The per-step, per-group counters of one run.
 
     ``counts[t, g, c]``: row t = after step t (row 0 = the start), group g (0-based),
-    column c of :attr:`columns`.
+    column c of :attr:`columns`. ``concern[t, g]``: the sum of the privacy concern of
+    group g's members after step t (divide by the group's size for the mean).
     """
 
     columns: tuple[str, ...]
@@ -151,24 +176,36 @@ class Counter:
     n_groups: int
     steps: int
     counts: np.ndarray = field(init=False)
+    concern: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         self.col = {c: i for i, c in enumerate(self.columns)}
         self.counts = np.zeros((self.steps + 1, self.n_groups, len(self.columns)), np.int64)
+        self.concern = np.zeros((self.steps + 1, self.n_groups), np.float64)
         first = self.columns.index("decisions_" + STRATEGIES[0])
         self._decisions = slice(first, first + len(self.columns) - len(STOCKS) - len(FLOWS))
 
     def by_group(self, idx: np.ndarray) -> np.ndarray:
         return np.bincount(self.group[idx], minlength=self.n_groups)
 
-    def start(self, seeds: np.ndarray) -> None:
+    def concern_sums(self, privacy_concern: np.ndarray) -> np.ndarray:
+        """Per-group sums of privacy concern (``np.bincount``: a sequential sum in
+        person order, the same on every CPU)."""
+        return np.bincount(self.group, weights=privacy_concern, minlength=self.n_groups)
+
+    def start(self, seeds: np.ndarray, privacy_concern: np.ndarray) -> None:
         """Row 0: the seeds are aware, engaged and engaged now."""
         first = self.by_group(seeds)
         for c in ("aware", "engaged", "engaged_now"):
             self.counts[0, :, self.col[c]] = first
+        self.concern[:] = self.concern_sums(privacy_concern)
 
-    def record(self, t: int, ev: StepEvents) -> None:
-        """Row ``t + 1`` from row ``t`` and the events of step ``t``."""
+    def record(self, t: int, ev: StepEvents, privacy_concern: np.ndarray | None = None
+               ) -> None:
+        """Row ``t + 1`` from row ``t`` and the events of step ``t`` (and the privacy
+        concern after it, when it may have changed)."""
+        if privacy_concern is not None:
+            self.concern[t + 1:] = self.concern_sums(privacy_concern)
         col = self.col
         row = self.counts[t + 1]
         row[:] = self.counts[t]

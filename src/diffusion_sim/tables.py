@@ -16,14 +16,20 @@ from diffusion_sim.metrics import mean_ci
 
 
 def series_rows(counts: np.ndarray, columns: Sequence[str], group_sizes: np.ndarray,
-                **ids: Any) -> list[dict[str, Any]]:
-    """Per-step counts in long form: one dict per (step, group), ``ids`` first."""
+                concern: np.ndarray | None = None, **ids: Any) -> list[dict[str, Any]]:
+    """Per-step counts in long form: one dict per (step, group), ``ids`` first; with
+    ``concern`` (per-group sums), the group's mean privacy concern as
+    ``privacy_concern_mean``."""
     rows = []
     for t in range(counts.shape[0]):
         for g in range(counts.shape[1]):
             row = dict(ids)
             row.update(step=t, group=g + 1, population=int(group_sizes[g]))
             row.update({c: int(v) for c, v in zip(columns, counts[t, g])})
+            if concern is not None:
+                size = int(group_sizes[g])
+                row["privacy_concern_mean"] = float(concern[t, g] / size) if size else \
+                    float("nan")
             rows.append(row)
     return rows
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from diffusion_sim.decision import AVOID, NO_DECISION, choose, utilities
 from diffusion_sim.rules import Rules
-from diffusion_sim.state import STATES, Reach, RunState, State, StepEvents
+from diffusion_sim.state import BROADCASTER, STATES, Reach, RunState, State, StepEvents
 from diffusion_sim.world import World
 
 if TYPE_CHECKING:
@@ -40,6 +40,20 @@ class Step:
     events: dict[str, list[int]] = field(default_factory=lambda: {k: [] for k in (
         "deciders", "choices", "exposure_sources", "unwanted_sources", "new_aware",
         "new_engaged", "new_disengaged")})
+
+    def note_exposer(self, person: int, peer: int) -> None:
+        """Count ``peer`` among the distinct peers who exposed ``person`` (stage 2
+        reinforcement; up to the threshold; the broadcast is peer ``BROADCASTER``)."""
+        r = self.rules.reinforcement
+        if r <= 1:
+            return
+        n = int(self.state.n_exposers[person])
+        slots = self.state.exposers[person]
+        if n >= r or peer in slots[:n]:
+            return
+        if n < r - 1:
+            slots[n] = peer
+        self.state.n_exposers[person] = n + 1
 
     def in_audience(self, sharer: int, strategy: int, other: int) -> bool:
         """Whether ``other`` is in the audience ``sharer`` chose with ``strategy``."""
@@ -126,17 +140,18 @@ class Person(mesa.Agent):
         self._not_only_compared = False
         self._resharing = False
         self._broadcast = False
+        self._lost_control = False
 
     # -------------------------------------------------------------- the rules
     def consider_sharing(self, s: Step) -> None:
-        """1a: an engaged person on the platform has something to share (share_rate)."""
+        """1a: an engaged person on the platform has something to share (its activity)."""
         i = self.index
         if s.state.state[i] != State.ENGAGED or not s.world.access[i]:
             return
         if s.rules.share_once:
             self._deciding = int(s.state.engaged_step[i]) == s.state.t - 1
         else:
-            self._deciding = s.rng.random() < s.rules.share_rate
+            self._deciding = s.rng.random() < s.world.traits["activity"][i]
 
     def decide(self, s: Step) -> None:
         """1b: choose a strategy by the multinomial logit."""
@@ -147,11 +162,14 @@ class Person(mesa.Agent):
         draw = s.rng.random() if r.draw_choice else None
         seen = int(s.state.seen_sharing[i]) / max(int(s.world.degree[i]), 1)
         tr = s.world.traits
-        u = utilities(r.table, float(tr["privacy_concern"][i]),
+        u = utilities(r.table, float(s.state.privacy_concern[i]),
                       float(tr["identity_sensitivity"][i]), float(tr["other_regard"][i]),
                       seen, r.norm_weight)
         code = r.forced if r.forced is not None else int(choose(u, draw, r.temperature))
         s.state.strategy[i] = code
+        s.state.last_act[i] = code  # its motivation holds until the next decision
+        if code != AVOID:
+            s.state.acts[i] += 1
         s.events["deciders"].append(i)
         s.events["choices"].append(code)
 
@@ -173,6 +191,7 @@ class Person(mesa.Agent):
         if not self._exposed_first:
             self._exposed_first = True
             self._source, self._source_strategy = sharer, code
+        s.note_exposer(self.index, sharer)
         if s.rules.table.comparison[code]:
             if s.world.group[sharer] > s.world.group[self.index]:
                 self._compared_higher = True
@@ -196,17 +215,22 @@ class Person(mesa.Agent):
                 continue
             if draw < s.rules.p_tie[code, int(strong)]:
                 s.people[k]._exposed_second = True
+                s.note_exposer(k, self.index)
                 if not s.in_audience(origin, code, k):
                     s.events["unwanted_sources"].append(origin)
+                    s.people[origin]._lost_control = True
 
     def hear_broadcast(self, s: Step) -> None:
         """2d: the intervention's broadcast reaches a not-yet-engaged person."""
         rate = s.rules.broadcast_rate
         if rate > 0 and s.state.state[self.index] in (State.UNAWARE, State.AWARE):
             self._broadcast = s.rng.random() < rate
+            if self._broadcast:
+                s.note_exposer(self.index, BROADCASTER)
 
     def respond(self, s: Step) -> None:
-        """3: become aware when exposed; an aware person engages (receptiveness)."""
+        """3: become aware when exposed; an aware person engages (receptiveness) once
+        enough distinct peers have exposed them (reinforcement)."""
         i = self.index
         if not (self._exposed_first or self._exposed_second or self._broadcast):
             return
@@ -219,24 +243,38 @@ class Person(mesa.Agent):
             only_compared = (self._compared_higher and not self._not_only_compared
                              and not self._exposed_second and not self._broadcast)
             penalty = s.rules.comparison_penalty if only_compared else 1.0
-            if s.rng.random() < float(s.world.traits["receptiveness"][i]) * penalty:
+            reinforced = s.rules.reinforcement <= 1 or (
+                s.state.n_exposers[i] >= s.rules.reinforcement)
+            draw = s.rng.random()
+            if reinforced and draw < float(s.world.traits["receptiveness"][i]) * penalty:
                 s.state.state[i] = State.ENGAGED
                 s.state.engaged_step[i] = s.state.t
                 s.state.engaged_via[i] = via
                 s.events["new_engaged"].append(i)
 
     def drop_out(self, s: Step) -> None:
-        """3b: optional attrition of people engaged before this step."""
-        i, rate = self.index, s.rules.attrition
-        if rate > 0 and s.state.state[i] == State.ENGAGED and s.state.engaged_step[i] < s.state.t:
+        """3b: attrition of people engaged before this step; sharing lowers it by the
+        motivation of the person's latest decision (stage 2)."""
+        i = self.index
+        if (s.rules.attrition > 0 and s.state.state[i] == State.ENGAGED
+                and s.state.engaged_step[i] < s.state.t):
+            rate = s.rules.attrition_after[int(s.state.last_act[i]) + 1]
             if s.rng.random() < rate:
                 s.state.state[i] = State.DISENGAGED
                 s.events["new_disengaged"].append(i)
 
+    def learn(self, s: Step) -> None:
+        """4: a sharer whose content reached people outside its audience this week moves
+        its privacy concern toward 1 by ``learning_rate`` of the distance (stage 2)."""
+        lr = s.rules.learning_rate
+        if lr > 0 and self._lost_control:
+            pc = s.state.privacy_concern[self.index]
+            s.state.privacy_concern[self.index] = pc + lr * (1.0 - pc)
+
 
 #: The verbs of one step, in order; each runs over everybody before the next starts.
 PHASES = ("consider_sharing", "decide", "share", "consider_resharing", "reshare",
-          "hear_broadcast", "respond", "drop_out")
+          "hear_broadcast", "respond", "drop_out", "learn")
 
 
 class AgentEngine:

@@ -15,7 +15,7 @@ import numpy as np
 
 from diffusion_sim.decision import AVOID, choose, utilities
 from diffusion_sim.rules import Rules
-from diffusion_sim.state import Reach, RunState, State, StepEvents
+from diffusion_sim.state import BROADCASTER, Reach, RunState, State, StepEvents
 from diffusion_sim.world import World
 
 # bits of the per-person "what reached me this step" byte
@@ -43,6 +43,31 @@ def _has_tie(indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray, cols: np
     return np.where(found, lo, -1)
 
 
+def note_exposers(state: RunState, r: int, persons: np.ndarray, peers: np.ndarray) -> None:
+    """Count the distinct peers who exposed each person, up to the threshold ``r``
+    (stage 2 reinforcement): the array form of ``Step.note_exposer``."""
+    if persons.size == 0:
+        return
+    width = int(max(persons.max(), peers.max())) + 3  # peers >= BROADCASTER = -2
+    key = np.unique(persons.astype(np.int64) * width + (peers.astype(np.int64) + 2))
+    persons, peers = key // width, key % width - 2
+    count = state.n_exposers[persons].astype(np.int64)
+    fresh = count < r
+    fresh &= ~(state.exposers[persons] == peers[:, None]).any(axis=1)
+    persons, peers, count = persons[fresh], peers[fresh], count[fresh]
+    if persons.size == 0:
+        return
+    # persons ascend: the rank of each new peer among the person's new peers
+    first = np.flatnonzero(np.r_[True, persons[1:] != persons[:-1]])
+    rank = np.arange(persons.size) - np.repeat(first, np.diff(np.r_[first, persons.size]))
+    slot = count + rank
+    keep = slot < r - 1
+    state.exposers[persons[keep], slot[keep]] = peers[keep]
+    who = persons[first]
+    added = np.diff(np.r_[first, persons.size])
+    state.n_exposers[who] = np.minimum(r, state.n_exposers[who] + added)
+
+
 class VectorizedEngine:
     """The default engine: the rules as array operations (see the module docstring)."""
 
@@ -62,18 +87,20 @@ class VectorizedEngine:
         if rules.share_once:
             deciders = can_share[state.engaged_step[can_share] == state.t - 1]
         else:
-            deciders = can_share[rng.random(can_share.size) < rules.share_rate]
+            deciders = can_share[rng.random(can_share.size) < traits["activity"][can_share]]
         state.strategy.fill(-1)
         if rules.forced is not None:
             choices = np.full(deciders.size, rules.forced, dtype=np.int64)
         else:
             draw = rng.random(deciders.size) if rules.draw_choice else None
             seen = state.seen_sharing[deciders] / np.maximum(world.degree[deciders], 1)
-            u = utilities(table, traits["privacy_concern"][deciders],
+            u = utilities(table, state.privacy_concern[deciders],
                           traits["identity_sensitivity"][deciders],
                           traits["other_regard"][deciders], seen, rules.norm_weight)
             choices = choose(u, draw, rules.temperature)
         state.strategy[deciders] = choices
+        state.last_act[deciders] = choices  # its motivation holds until the next decision
+        state.acts[deciders[choices != AVOID]] += 1
 
         # 2. share: first-hand exposures (one draw per tie of each sharer) ------
         act = choices != AVOID
@@ -95,21 +122,35 @@ class VectorizedEngine:
         reached[h_tgt[compared & (world.group[h_src] > world.group[h_tgt])]] |= COMPARED_HIGHER
         reached[h_tgt[~compared]] |= NOT_ONLY_COMPARED
 
+        pairs = [(h_tgt, h_src)]  # (exposed person, exposing peer), for reinforcement
+
         # 2b-c. reshares: loss of control ----------------------------------------
-        unwanted_sources = self._reshare(world, state, rules, rng, reached, h_tgt, h_src)
+        unwanted_sources = self._reshare(world, state, rules, rng, reached, h_tgt, h_src, pairs)
 
         # 2d. broadcast ------------------------------------------------------------
         if rules.broadcast_rate > 0:
             open_to = np.flatnonzero(st_all <= State.AWARE)
-            reached[open_to[rng.random(open_to.size) < rules.broadcast_rate]] |= BROADCAST
+            heard = open_to[rng.random(open_to.size) < rules.broadcast_rate]
+            reached[heard] |= BROADCAST
+            pairs.append((heard, np.full(heard.size, BROADCASTER, dtype=np.int64)))
+        if rules.reinforcement > 1:
+            note_exposers(state, rules.reinforcement, np.concatenate([p for p, _ in pairs]),
+                          np.concatenate([q for _, q in pairs]))
 
         # 3. respond, 3b. attrition ----------------------------------------------
         new_aware, new_engaged = self._respond(world, state, rules, rng, reached)
         new_disengaged = np.zeros(0, dtype=np.int64)
         if rules.attrition > 0:
             old = np.flatnonzero((st_all == State.ENGAGED) & (state.engaged_step < state.t))
-            new_disengaged = old[rng.random(old.size) < rules.attrition]
+            rate = rules.attrition_after[state.last_act[old].astype(np.int64) + 1]
+            new_disengaged = old[rng.random(old.size) < rate]
             st_all[new_disengaged] = State.DISENGAGED
+
+        # 4. learning from loss of control -----------------------------------------
+        if rules.learning_rate > 0 and unwanted_sources.size:
+            lost = np.unique(unwanted_sources)
+            pc = state.privacy_concern[lost]
+            state.privacy_concern[lost] = pc + rules.learning_rate * (1.0 - pc)
 
         return StepEvents(
             new_aware=new_aware,
@@ -125,7 +166,8 @@ class VectorizedEngine:
 
     @staticmethod
     def _reshare(world: World, state: RunState, rules: Rules, rng: np.random.Generator,
-                 reached: np.ndarray, h_tgt: np.ndarray, h_src: np.ndarray) -> np.ndarray:
+                 reached: np.ndarray, h_tgt: np.ndarray, h_src: np.ndarray,
+                 pairs: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
         """Reshares of first-hand receivers; returns the original sharer of every
         unwanted disclosure (second-hand exposure outside its chosen audience)."""
         rp = rules.reshare_prob
@@ -149,6 +191,7 @@ class VectorizedEngine:
         hit2 = np.flatnonzero((draws2 < p2) & (tgt2 != e_origin) & world.access[tgt2])
         tgt2, e_origin = tgt2[hit2].astype(np.int64), e_origin[hit2]
         reached[tgt2] |= SECOND_HAND
+        pairs.append((tgt2, np.repeat(resharers, per_resharer)[hit2]))
         where = _has_tie(net.indptr, net.indices, e_origin, tgt2)
         inside = where >= 0
         inside[inside] = (net.strong[where[inside]]
@@ -176,6 +219,8 @@ class VectorizedEngine:
         p_engage = world.traits["receptiveness"][candidates] * np.where(
             penalised, rules.comparison_penalty, 1.0)
         engage = rng.random(candidates.size) < p_engage
+        if rules.reinforcement > 1:  # only once enough distinct peers exposed them
+            engage &= state.n_exposers[candidates] >= rules.reinforcement
         new_engaged = candidates[engage]
         st[np.flatnonzero(aware)[engage]] = State.ENGAGED
         state.state[exposed] = st

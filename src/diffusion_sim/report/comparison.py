@@ -16,7 +16,7 @@ from pathlib import Path
 from string import Template
 from typing import TYPE_CHECKING, Any
 
-from diffusion_sim.metrics import Measure, headlines
+from diffusion_sim.measures import Measure, headlines
 from diffusion_sim.report.figures import (
     comparison_mix_figure,
     comparison_reach_figure,

@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from scipy import stats
 
-from diffusion_sim.metrics import group_tag
+from diffusion_sim.measures import group_tag
 
 if TYPE_CHECKING:
     from diffusion_sim.compare import Comparison

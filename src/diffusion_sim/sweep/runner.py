@@ -68,7 +68,7 @@ def run_chunk(spec: SweepSpec, chunk: int
         row.update(res.summary)
         rows.append(row)
         if spec.outputs == "series":
-            series.extend(series_rows(res.counts, res.columns, res.group_sizes, point=point,
+            series.extend(series_rows(res.counts, res.columns, res.group_sizes, res.concern, point=point,
                                       replicate=rep))
         timing.append({"point": point, "replicate": rep, "chunk": chunk,
                        "elapsed_s": round(time.perf_counter() - t0, 6), "host": host,

@@ -1,0 +1,72 @@
+"""Headline measures: what each one is called, its unit and how it is shown.
+
+Every table, report and figure shows a headline figure through its :class:`Measure`,
+so the label, the unit (of the value and of a difference of two values) and the
+number of digits are stated once, here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A headline measure with everything a table or figure needs to show it.
+
+    ``scale`` multiplies the stored value for display (100 turns a fraction into a
+    percentage); ``unit`` names the displayed unit; ``digits`` the decimals shown.
+    """
+
+    key: str
+    label: str
+    unit: str
+    scale: float = 1.0
+    digits: int = 3
+
+    @property
+    def diff_unit(self) -> str:
+        """The unit of a difference of two values (percentages differ in points)."""
+        return "percentage points" if self.unit == "%" else self.unit
+
+    def show(self, value: float) -> str:
+        """The value as displayed (an en dash for NaN)."""
+        if value is None or not np.isfinite(value):
+            return "–"
+        return f"{value * self.scale:.{self.digits}f}"
+
+
+def _pct(key: str, label: str) -> Measure:
+    return Measure(key, label, "%", 100.0, 1)
+
+
+def _pp(key: str, label: str) -> Measure:
+    return Measure(key, label, "percentage points", 100.0, 1)
+
+
+def group_tag(g: int, n_groups: int) -> str:
+    """`` (most deprived)`` / `` (least deprived)`` for the end groups, else ``""``."""
+    if g == 1:
+        return " (most deprived)"
+    return " (least deprived)" if g == n_groups else ""
+
+
+def headlines(n_groups: int) -> list[Measure]:
+    """The measures every comparison reports (per-group reach for each group)."""
+    out = [
+        _pct("engaged_final", "People engaged (% of everybody)"),
+        _pct("peer_engaged_final", "Engaged through a peer (% of everybody)"),
+        _pct("aware_final", "People aware (% of everybody)"),
+    ]
+    out += [_pct(f"engaged_final_g{g}", f"Engaged in group {g}{group_tag(g, n_groups)} "
+                 "(% of group)") for g in range(1, n_groups + 1)]
+    out += [
+        _pp("engaged_gap", "Gap: least minus most deprived group"),
+        _pp("engaged_sii", "Slope index of inequality (SII)"),
+        Measure("engaged_rii", "Relative index of inequality (RII)", "ratio"),
+        Measure("engaged_ci_erreygers", "Concentration index (Erreygers)", "index"),
+        Measure("unwanted_per_act", "Unwanted disclosures per sharing act", "per act"),
+    ]
+    return out
