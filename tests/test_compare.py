@@ -115,6 +115,21 @@ def test_report_is_self_contained_and_every_figure_decodes(report):
         assert (path.parent / name).stat().st_size > 0
 
 
+def test_report_on_the_same_people_claims_the_policy_effect_without_notice(report):
+    import json
+
+    comp, path = report
+    text = path.read_text()
+    assert comp.world_differences == {}
+    assert "Not the same people" not in text and "What reading the input files did" not in text
+    assert "so differences reflect the policy, not chance draws." in text
+    manifest = json.loads((path.parent / "manifest.json").read_text())
+    assert manifest["different_people"] == {}
+    assert manifest["notes"] == {"baseline": [], "closed_groups": [], "broadcast": []}
+    assert (path.parent / "summary.md").read_text().splitlines()[2].startswith(
+        "5 paired replications per scenario")
+
+
 def test_report_tables_hold_the_computed_numbers(report):
     import csv
 

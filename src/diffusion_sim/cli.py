@@ -71,13 +71,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     sc = load(args.scenario)
     out = Path(args.out) if args.out else Path("results") / sc.name
     replacing = _replacing(out)
-    runs = run_replications(sc, args.reps, DEFAULT_SEED if args.seed is None else args.seed,
+    done = run_replications(sc, args.reps, DEFAULT_SEED if args.seed is None else args.seed,
                             out, engine=args.engine, workers=args.workers,
                             progress=_progress_printer(f"run {sc.name}"))
-    mean = sum(r["engaged_final"] for r in runs) / len(runs)
-    print(f"{sc.name}: {len(runs)} replications, mean engaged {100 * mean:.1f} %, "
+    _print_notes({sc.name: done.notes})
+    mean = sum(r["engaged_final"] for r in done.runs) / len(done.runs)
+    print(f"{sc.name}: {len(done.runs)} replications, mean engaged {100 * mean:.1f} %, "
           f"results in {out}/{replacing}")
     return 0
+
+
+def _print_notes(notes: dict[str, Sequence[str]]) -> None:
+    """What reading the input files did: ``SCENARIO: note: ...`` on stderr, each once."""
+    for name, lines in notes.items():
+        for line in lines:
+            print(f"{name}: note: {line}", file=sys.stderr)
 
 
 def _replacing(out: Path) -> str:
@@ -89,7 +97,13 @@ def _replacing(out: Path) -> str:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from diffusion_sim.compare import load_comparison, resolve_settings, run_comparison
+    from diffusion_sim.compare import (
+        different_people,
+        load_comparison,
+        people_warning,
+        resolve_settings,
+        run_comparison,
+    )
     from diffusion_sim.report import write_comparison_report
     from diffusion_sim.scenario import load
 
@@ -105,10 +119,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
     name = s["name"] or f"{baseline.name}_comparison"
     out = Path(args.out) if args.out else Path("results") / name
     replacing = _replacing(out)
+    for sc_name, diffs in different_people(baseline, scenarios).items():
+        print(f"{sc_name}: warning: {people_warning(sc_name, baseline.name, diffs)}",
+              file=sys.stderr)
     comp = run_comparison(baseline, scenarios, reps=s["reps"], seed=s["seed"], name=name,
                           workers=args.workers, ci_width=s["ci_width"],
                           max_reps=s["max_reps"],
                           progress=_progress_printer(f"compare {name}"))
+    _print_notes(comp.notes)
     path = write_comparison_report(comp, out, min_count=s["min_cell_count"])
     print(f"{name}: {comp.reps} paired replications x {len(comp.all_scenarios)} scenarios "
           f"({comp.stop_reason}); report: {path}{replacing}")

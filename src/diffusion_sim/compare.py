@@ -21,6 +21,35 @@ comparison file::
 
 The settings and their defaults are :data:`SETTINGS` (stated once; the command line
 overrides them, see :func:`resolve_settings`).
+
+**Same people, or a different world?** Common random numbers pair replicate ``r`` of
+two scenarios on the same people and ties only when the scenarios agree on what makes
+those people. A comparison of scenarios that do not (a user's own 242-person edge list
+against the bundled 2,000-person baseline) still gives valid paired intervals for the
+difference between the two *scenarios*, but that difference includes the change of
+population, and pairing buys no variance reduction there. :func:`different_people`
+finds such scenarios; the command line warns (one line per scenario) and the report
+says so in its first lines. The rule, setting by setting (:func:`people_of`):
+
+- *the people / the world* (a difference is reported): ``population.size`` (when the
+  people are generated), the number of groups and ``population.group_shares`` (when
+  groups are drawn from them: a generated population, or edge-list people without a
+  node-file row), ``population.nodes_file`` and ``network.edges_file`` (the same file
+  content counts as the same, wherever it lies), ``network.kind``, and the generator's
+  structural parameters where that generator uses them: ``mean_degree`` (every
+  generator), ``homophily`` (``sbm``), ``rewire_prob`` (``watts_strogatz``). These
+  decide who exists and who is tied to whom.
+- *policy levers* (compared freely): everything else. In particular
+  ``network.strong_fraction`` (``closed_groups.toml`` raises it): the ties are drawn
+  first, then one uniform number per tie makes it strong when below the fraction, so
+  with common random numbers the same people have the same ties and a higher fraction
+  only turns some weak ties strong; likewise ``strong_weight``, ``weak_weight`` and
+  ``strong_threshold`` (how an edge list's strengths are read), the traits and digital
+  access (what a policy changes about people: ``anti_stigma``,
+  ``digital_inclusion``), seeding, strategies, decision and transmission.
+
+A different *number* of groups is refused (:class:`~diffusion_sim.errors.ScenarioError`):
+the per-group measures (and the gap between the first and last group) would not align.
 """
 
 from __future__ import annotations
@@ -28,6 +57,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +69,7 @@ from diffusion_sim.measures import headlines
 from diffusion_sim.metrics import mean_ci, paired_difference
 from diffusion_sim.replicate import DEFAULT_SEED, executor, ordered_map, replicate_task
 from diffusion_sim.scenario import Scenario, load
+from diffusion_sim.store import sha256_file
 
 #: The ``[comparison]`` settings, with their defaults.
 SETTINGS = (
@@ -72,6 +103,12 @@ class Comparison:
     @property
     def all_scenarios(self) -> list[Scenario]:
         return [self.baseline, *self.scenarios]
+
+    @cached_property
+    def world_differences(self) -> dict[str, list[str]]:
+        """Per scenario without the baseline's people, what differs
+        (:func:`different_people`; empty when every scenario has the baseline's people)."""
+        return different_people(self.baseline, self.scenarios)
 
     @property
     def reps(self) -> int:
@@ -141,6 +178,7 @@ def run_comparison(
     dupes = {n for n in names if names.count(n) > 1}
     if dupes:
         raise ScenarioError(f"scenario names must differ; repeated: {', '.join(sorted(dupes))}")
+    different_people(baseline, scenarios)  # refuses different numbers of groups
     comp = Comparison(name=name, baseline=baseline, scenarios=list(scenarios), seed=seed)
     for sc in comp.all_scenarios:
         comp.runs[sc.name], comp.counts[sc.name] = [], []
@@ -154,7 +192,9 @@ def run_comparison(
                 comp.runs[sc.name].append(res.summary)
                 comp.counts[sc.name].append(res.counts)
                 comp.group_sizes[sc.name] = res.group_sizes
-                comp.notes[sc.name] = res.notes
+                # once per scenario, in order, whatever the replicate said it
+                comp.notes[sc.name] = tuple(dict.fromkeys(
+                    (*comp.notes.get(sc.name, ()), *res.notes)))
                 comp.columns = res.columns
                 if progress:
                     progress(sum(len(v) for v in comp.runs.values()),
@@ -222,3 +262,119 @@ def load_comparison(path: str | Path) -> tuple[Scenario, list[Scenario], dict[st
     if not scenarios:
         raise ScenarioError(f"{path}: scenarios: no scenarios to compare with the baseline")
     return baseline, scenarios, head
+
+
+# ---------------------------------------------------------------------- same people?
+@dataclass(frozen=True)
+class _File:
+    """A user's data file: where it is (resolved) and how the scenario names it."""
+
+    path: Path
+    shown: str
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _File):
+            return NotImplemented
+        if self.path.resolve() == other.path.resolve():
+            return True
+        try:
+            return sha256_file(self.path) == sha256_file(other.path)
+        except OSError:
+            return False
+
+    __hash__ = None  # type: ignore[assignment]  # equal by content: no cheap hash
+
+    def __str__(self) -> str:
+        return self.shown
+
+
+#: How an unused setting reads in a difference, and whether a difference where only
+#: one scenario uses the setting is worth a mention (otherwise another line explains it:
+#: a generator's parameter when ``network.kind`` differs, shares beside a node file).
+_UNUSED: dict[str, tuple[str, bool]] = {
+    "population.size": ("given by the files", True),
+    "population.group_shares": ("from the node file", False),
+    "population.nodes_file": ("none", True),
+    "network.kind": ("", True),
+    "network.edges_file": ("none", True),
+    "network.mean_degree": ("not used", False),
+    "network.homophily": ("not used", False),
+    "network.rewire_prob": ("not used", False),
+}
+
+
+def people_of(sc: Scenario) -> dict[str, Any]:
+    """The settings that make ``sc``'s people and ties, ``None`` where not used.
+
+    See the module docstring for the rule. Keys are dotted scenario keys (those of
+    ``_UNUSED``); data files compare by content.
+    """
+    pop, net = sc.population, sc.network
+    files = bool(pop.nodes_file) or net.kind == "edgelist"
+    drawn_groups = not pop.nodes_file or net.kind == "edgelist"
+    generated = net.kind != "edgelist"
+    return {
+        "population.size": None if files else pop.size,
+        "population.group_shares": tuple(pop.group_shares) if drawn_groups else None,
+        "population.nodes_file": (_File(sc.resolve_path(pop.nodes_file), pop.nodes_file)
+                                  if pop.nodes_file else None),
+        "network.kind": net.kind,
+        "network.edges_file": (_File(sc.resolve_path(net.edges_file), net.edges_file)
+                               if net.kind == "edgelist" else None),
+        "network.mean_degree": net.mean_degree if generated else None,
+        "network.homophily": net.homophily if net.kind == "sbm" else None,
+        "network.rewire_prob": net.rewire_prob if net.kind == "watts_strogatz" else None,
+    }
+
+
+def _show(key: str, value: Any) -> str:
+    if value is None:
+        return _UNUSED[key][0]
+    if isinstance(value, tuple):
+        return "[" + ", ".join(f"{v:g}" for v in value) + "]"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def people_differences(baseline: Scenario, scenario: Scenario) -> list[str]:
+    """What makes ``scenario``'s people differ from ``baseline``'s, one ``key: a -> b``
+    each (empty when they have the same people; see the module docstring).
+
+    Raises
+    ------
+    ScenarioError
+        When the two have different numbers of groups (the measures cannot be aligned).
+    """
+    if scenario.n_groups != baseline.n_groups:
+        raise ScenarioError(
+            f"cannot compare '{scenario.name}' ({scenario.n_groups} groups) with the "
+            f"baseline '{baseline.name}' ({baseline.n_groups} groups): the per-group "
+            "measures do not align; give every scenario the same population.group_shares "
+            "length")
+    a, b = people_of(baseline), people_of(scenario)
+    out = []
+    for key, (_, one_sided) in _UNUSED.items():
+        if a[key] == b[key] or ((a[key] is None or b[key] is None) and not one_sided):
+            continue
+        out.append(f"{key}: {_show(key, a[key])} -> {_show(key, b[key])}")
+    return out
+
+
+def different_people(baseline: Scenario,
+                     scenarios: Sequence[Scenario]) -> dict[str, list[str]]:
+    """Every scenario whose people differ from the baseline's, with what differs
+    (:func:`people_differences`); checked before anything runs.
+
+    Raises
+    ------
+    ScenarioError
+        When a scenario has a different number of groups from the baseline.
+    """
+    diffs = {sc.name: people_differences(baseline, sc) for sc in scenarios}
+    return {name: d for name, d in diffs.items() if d}
+
+
+def people_warning(scenario: str, baseline: str, differences: Sequence[str]) -> str:
+    """The one-line warning about a scenario on other people than the baseline."""
+    return (f"not the same people as the baseline '{baseline}' ({'; '.join(differences)}): "
+            f"its differences from the baseline include the change of population, not "
+            f"the policy alone, and pairing buys no variance reduction there")

@@ -173,7 +173,19 @@ class DiffusionModel(mesa.Model):
 
     # ------------------------------------------------------------------ stepping
     def step(self) -> None:
-        """One step (one week): decide, share, respond, record."""
+        """One step (one week): decide, share, respond, record.
+
+        The call after the last week does nothing but end the run
+        (``running = False``), and collects no row. This is what makes Mesa's
+        ``batch_run`` (3.3) report the final week: it steps while
+        ``running and model.steps <= max_steps`` and then reads the DataCollector's rows
+        ``0 .. model.steps − 1`` by position, labelling row ``k`` "Step k". Row ``k``
+        here is week ``k`` (row 0 = the start), so the last week ``T`` is reported only
+        if ``model.steps`` reaches ``T + 1``: the closing call. Had the last week itself
+        set ``running = False``, ``model.steps`` would stop at ``T`` and batch_run would
+        report week ``T − 1`` as the last. ``model.steps`` keeps Mesa's meaning (calls
+        of ``step()``); :attr:`t` counts the weeks run.
+        """
         if self.run_state.t >= self.scenario.steps:
             self.running = False
             return
@@ -182,13 +194,12 @@ class DiffusionModel(mesa.Model):
                             if self.rules.learning_rate > 0 else None)
         self.run_state.advance()
         self.datacollector.collect(self)
-        if self.run_state.t >= self.scenario.steps:
-            self.running = False
 
     def run(self) -> DiffusionModel:
-        """Run all the scenario's steps; returns self."""
+        """Run all the scenario's steps; returns self (with ``running`` False)."""
         while self.running and self.run_state.t < self.scenario.steps:
             self.step()
+        self.running = False
         return self
 
     # ------------------------------------------------------------------ results

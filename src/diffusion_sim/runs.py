@@ -7,13 +7,21 @@ R replications of a scenario, replicate ``r`` seeded by
 - ``series.csv``: the per-step counts in long form, one row per
   (replicate, step, group);
 - ``summary.csv``: mean and 95 % t interval of every headline metric across replications;
-- ``manifest.json``: package version, git commit (when known), the scenario, the seeds;
+- ``manifest.json``: package version, git commit (when known), the scenario, the seeds,
+  and ``notes``: what reading the user's files did (see below);
+- ``notes.txt``: the same notes, one per line, ``scenario: note``; written only when
+  there are any (a scenario on the user's own files whose reading dropped self-loops,
+  merged duplicate ties, drew groups, ...);
 - ``reach_by_group.png`` and ``strategy_mix.png``.
+
+The notes are collected once per scenario (every replicate reads the same files) and
+returned in :attr:`Replications.notes`; the command line prints them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +35,7 @@ from diffusion_sim.store import (
     output_folder,
     write_csv,
     write_json,
+    write_text,
 )
 from diffusion_sim.tables import series_rows, summary_rows
 
@@ -37,10 +46,24 @@ def simulate(scenario: Scenario, seed: int | None, key: tuple[int, ...] = (),
     return DiffusionModel(scenario, seed=seed, key=key, engine=engine).run()
 
 
+@dataclass
+class Replications:
+    """What :func:`run_replications` returns.
+
+    Attributes
+    ----------
+    runs : list of dict, the rows of ``runs.csv`` (one per replication)
+    notes : tuple of str, what reading the user's files did, each note once
+    """
+
+    runs: list[dict[str, Any]]
+    notes: tuple[str, ...]
+
+
 def run_replications(scenario: Scenario, reps: int, seed: int, out: Path,
                      engine: str = "vectorized", figures: bool = True,
                      progress: Callable[[int, int], None] | None = None,
-                     workers: int | None = 1) -> list[dict[str, Any]]:
+                     workers: int | None = 1) -> Replications:
     """Run ``reps`` replications and write the outputs listed in the module docstring.
 
     ``out`` is replaced as a whole when every file is written
@@ -60,6 +83,7 @@ def run_replications(scenario: Scenario, reps: int, seed: int, out: Path,
             results.append(res)
             if progress:
                 progress(r + 1, reps)
+    notes = tuple(dict.fromkeys(n for res in results for n in res.notes))
     with output_folder(out) as stage:
         write_csv(stage / "runs.csv", runs)
         write_csv(stage / "series.csv", series)
@@ -68,11 +92,13 @@ def run_replications(scenario: Scenario, reps: int, seed: int, out: Path,
         write_json(stage / "manifest.json", manifest(
             command="run", engine=engine, seed=seed, replications=reps,
             seeds=[{"replicate": r, "entropy": seed, "spawn_key": [r]} for r in range(reps)],
-            notes=list(results[-1].notes), scenario=scenario.to_dict()))
+            notes=list(notes), scenario=scenario.to_dict()))
+        if notes:
+            write_text(stage / "notes.txt", "".join(f"{scenario.name}: {n}\n" for n in notes))
         if figures:
             reach_by_group_figure(series, stage / "reach_by_group.png",
                                   title=f"{scenario.name}: reach over time by group")
             strategy_mix_figure(runs, scenario.strategy_names, scenario.n_groups,
                                 stage / "strategy_mix.png",
                                 title=f"{scenario.name}: strategy mix by group")
-    return runs
+    return Replications(runs, notes)

@@ -16,6 +16,7 @@ from pathlib import Path
 from string import Template
 from typing import TYPE_CHECKING, Any
 
+from diffusion_sim.compare import people_warning
 from diffusion_sim.measures import Measure, headlines
 from diffusion_sim.report.figures import (
     comparison_mix_figure,
@@ -29,6 +30,13 @@ from diffusion_sim.store import manifest, output_folder, write_csv, write_json, 
 if TYPE_CHECKING:
     from diffusion_sim.compare import Comparison
     from diffusion_sim.scenario import Scenario
+
+#: The intro's claim about paired differences, when every scenario has the baseline's
+#: people, and when some do not.
+PAIRING = ("so differences reflect the policy, not chance draws.",
+           "so differences between scenarios on the same people reflect the policy, not "
+           "chance draws; those on other people (see the notice above) also include the "
+           "change of population.")
 
 TEMPLATE = Path(__file__).with_name("template.html")
 
@@ -129,6 +137,61 @@ def html_table(rows: Sequence[dict[str, Any]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def people_lines(comp: Comparison) -> list[str]:
+    """One sentence per scenario on other people than the baseline's (empty if none),
+    with the number of people in each (from the runs)."""
+    base = comp.baseline.name
+    base_n = int(comp.group_sizes[base].sum())
+    return [f"{name} ({int(comp.group_sizes[name].sum())} people; the baseline "
+            f"{base_n}): {people_warning(name, base, diffs)}."
+            for name, diffs in comp.world_differences.items()]
+
+
+def note_lines(comp: Comparison) -> list[str]:
+    """What reading the input files did, ``scenario: note`` once per scenario."""
+    return [f"{sc.name}: {note}" for sc in comp.all_scenarios
+            for note in comp.notes.get(sc.name, ())]
+
+
+def _html_notices(comp: Comparison, people: list[str], notes: list[str],
+                  min_count: int, hidden: set[int]) -> tuple[str, str]:
+    """(the notice on other people, shown first; the notices after the intro)."""
+    first = ""
+    if people:
+        first = ("<div class='notice'><p><b>Not the same people.</b> These scenarios do "
+                 "not have the baseline's population or network, so their differences "
+                 "from the baseline are not the policy's effect alone:</p><ul>"
+                 + "".join(f"<li>{html.escape(line)}</li>" for line in people)
+                 + "</ul></div>")
+    after = ""
+    if any(sc.uses_user_data for sc in comp.all_scenarios):
+        which = f" (groups {', '.join(map(str, sorted(hidden)))})" if hidden else ""
+        after = (f"<p class='notice'>This comparison uses the user's own network or "
+                 f"attribute files, which may describe real people: the report shows "
+                 f"aggregates only, and per-group cells of groups with fewer than "
+                 f"{min_count} people are suppressed{which}.</p>")
+    if notes:
+        after += ("<div class='notice'><p><b>What reading the input files did:</b></p><ul>"
+                  + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul></div>")
+    return first, after
+
+
+def _markdown_head(comp: Comparison, people: list[str], notes: list[str]) -> list[str]:
+    """The first lines of summary.md: title, notices, what the cells are."""
+    md = [f"# {comp.name}: scenario comparison\n"]
+    if people:
+        md.append("**Not the same people.** These scenarios do not have the baseline's "
+                  "population or network, so their differences from the baseline are not "
+                  "the policy's effect alone:\n\n" + "".join(f"- {p}\n" for p in people))
+    if notes:
+        md.append("**What reading the input files did:**\n\n"
+                  + "".join(f"- {n}\n" for n in notes))
+    md.append(f"{comp.reps} paired replications per scenario ({comp.stop_reason}). "
+              "Cells: mean (95 % interval); Δ = paired difference from the baseline "
+              "(✱ = interval excludes 0).\n")
+    return md
+
+
 def in_brief(comp: Comparison) -> list[str]:
     """One sentence per scenario: its effect on reach and on the gap, with intervals."""
     reach_h, gap_h = (next(h for h in headlines(comp.baseline.n_groups) if h.key == k)
@@ -147,7 +210,9 @@ def in_brief(comp: Comparison) -> list[str]:
             f"({r['difference'] * 100:+.1f} pp, 95 % CI "
             f"{_interval(reach_h, r['diff_low'], r['diff_high'])}); {verdict_g} gap between "
             f"least and most deprived groups ({g['difference'] * 100:+.1f} pp, "
-            f"{_interval(gap_h, g['diff_low'], g['diff_high'])}).</li>")
+            f"{_interval(gap_h, g['diff_low'], g['diff_high'])})."
+            + (" <b>Not the same people as the baseline</b>: this includes the change of "
+               "population." if sc.name in comp.world_differences else "") + "</li>")
     return out
 
 
@@ -157,12 +222,17 @@ def write_comparison_report(comp: Comparison, out: Path, min_count: int = 10,
 
     Returns the path of ``report.html``. When a scenario uses the user's own network or
     attribute files, per-group cells of groups smaller than ``min_count`` are suppressed
-    everywhere (tables and figures), and the report says so. ``out`` is replaced as a
+    everywhere (tables and figures), and the report says so. Scenarios that do not have
+    the baseline's people (:func:`~diffusion_sim.compare.different_people`) are named in
+    a notice at the top of ``report.html`` and ``summary.md`` (and in the manifest's
+    ``different_people``); what reading the input files did (``Comparison.notes``) is
+    listed there too (the manifest's ``notes``, per scenario). ``out`` is replaced as a
     whole once every file is written (:func:`~diffusion_sim.store.output_folder`).
     """
     with output_folder(out) as stage:
         hidden = suppressed_groups(comp, min_count)
         user_data = any(sc.uses_user_data for sc in comp.all_scenarios)
+        people, notes = people_lines(comp), note_lines(comp)
 
         summary = summary_table(comp, min_count)
         diffs = comp.differences()
@@ -205,25 +275,20 @@ def write_comparison_report(comp: Comparison, out: Path, min_count: int = 10,
                         seeds=f"replicate r of every scenario: SeedSequence({comp.seed}, "
                               f"spawn_key=(r,)), r = 0..{comp.reps - 1}",
                         scenarios={sc.name: sc.to_dict() for sc in comp.all_scenarios},
+                        different_people=comp.world_differences,
+                        notes={sc.name: list(comp.notes.get(sc.name, ()))
+                               for sc in comp.all_scenarios},
                         **(extra or {}))
         write_json(stage / "manifest.json", prov)
-        md = [f"# {comp.name}: scenario comparison\n",
-              f"{comp.reps} paired replications per scenario ({comp.stop_reason}). "
-              "Cells: mean (95 % interval); Δ = paired difference from the baseline "
-              "(✱ = interval excludes 0).\n", markdown_table(summary),
+        md = [*_markdown_head(comp, people, notes), markdown_table(summary),
               "\n## Parameters that differ\n", markdown_table(params)]
         write_text(stage / "summary.md", "\n".join(md))
 
-        notices = ""
-        if user_data:
-            which = f" (groups {', '.join(map(str, sorted(hidden)))})" if hidden else ""
-            notices = (f"<p class='notice'>This comparison uses the user's own network or "
-                       f"attribute files, which may describe real people: the report shows "
-                       f"aggregates only, and per-group cells of groups with fewer than "
-                       f"{min_count} people are suppressed{which}.</p>")
+        people_notice, notices = _html_notices(comp, people, notes, min_count, hidden)
         page = Template(TEMPLATE.read_text(encoding="utf-8")).substitute(
             title=html.escape(comp.name), heading=html.escape(comp.name.replace("_", " ")),
             reps=comp.reps, stop_reason=html.escape(comp.stop_reason), notices=notices,
+            people_notice=people_notice, pairing=PAIRING[bool(people)],
             bullets="".join(in_brief(comp)), summary_table=html_table(summary),
             parameter_table=html_table(params), version=html.escape(str(prov["version"])),
             commit=html.escape(str(prov["commit"])),
