@@ -119,6 +119,6 @@ def build_world(scenario: Scenario, streams: RunStreams) -> World:
     given_traits = nodes.traits if nodes is not None else None
     given_access = nodes.access if nodes is not None else None
     pop = draw_population(sc, np.asarray(group), streams.population, given_traits, given_access)
-    seeds = choose_seeds(sc.intervention, pop.group, net.degree, streams.population)
+    seeds = choose_seeds(sc.intervention, pop.group, net, streams.population)
     return World(network=net, population=pop, seeds=seeds, notes=net.notes,
                  n_groups=sc.n_groups)
