@@ -5,7 +5,7 @@ engines; this test can. ``tests/golden/expected`` was written by
 ``tests/golden/generate.py`` from the stage-1 copies of the bundled scenarios in
 ``tests/golden/inputs``. Every column of a golden file must be present in today's
 output with the identical text in every row (new columns may be added beside them, and
-in long tables with a ``metric`` column rows of new metrics, e.g. when a new output is
+in long tables (a ``metric`` or ``measure`` column) rows of new measures, e.g. when a new output is
 introduced; no golden value may change). Regenerate only on
 a deliberate, documented change of semantics, in a commit of its own.
 """
@@ -31,8 +31,9 @@ def assert_same_values(expected: Path, actual: Path) -> None:
     head_a, rows_a = read(actual)
     missing = [c for c in head_e if c not in head_a]
     assert not missing, f"{actual.name}: golden columns missing: {missing}"
-    if "metric" in head_e:  # a long table: rows of new metrics may be added between
-        m_e, m_a = head_e.index("metric"), head_a.index("metric")
+    key = next((k for k in ("metric", "measure") if k in head_e), None)
+    if key:  # a long table: rows of new measures may be added between the golden rows
+        m_e, m_a = head_e.index(key), head_a.index(key)
         golden_metrics = {r[m_e] for r in rows_e}
         rows_a = [r for r in rows_a if r[m_a] in golden_metrics]
     assert len(rows_a) == len(rows_e), f"{actual.name}: {len(rows_a)} rows, golden {len(rows_e)}"

@@ -68,5 +68,11 @@ def headlines(n_groups: int) -> list[Measure]:
         Measure("engaged_rii", "Relative index of inequality (RII)", "ratio"),
         Measure("engaged_ci_erreygers", "Concentration index (Erreygers)", "index"),
         Measure("unwanted_per_act", "Unwanted disclosures per sharing act", "per act"),
+        # stage 2: sustained engagement, the outcome that matters for health
+        _pct("sustained_final", "Still engaged at the end (sustained, % of everybody)"),
+        Measure("engaged_weeks", "Person-weeks engaged per person", "weeks", 1.0, 2),
+        _pp("sustained_gap", "Sustained engagement gap: least minus most deprived"),
+        Measure("sustained_ci_erreygers", "Concentration index of sustained engagement "
+                "(Erreygers)", "index"),
     ]
     return out

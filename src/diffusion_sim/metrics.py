@@ -43,7 +43,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats
 
-from diffusion_sim.state import COUNT_COLUMNS
+from diffusion_sim.state import COUNT_COLUMNS, NEVER
 
 NAN = float("nan")
 
@@ -472,7 +472,9 @@ def _sustained(out: dict[str, float], counts: np.ndarray, sizes: np.ndarray,
 
 def acts_top_share(acts: np.ndarray, top: float = 0.1) -> float:
     """Share of all sharing acts made by the most active ``top`` fraction of people
-    (the ``ceil(top · n)`` people with most acts; NaN when nobody shared).
+    (the ``ceil(top · n)`` people with most acts; NaN when nobody shared). Pass the
+    people who could share (:func:`summarize` passes everybody who ever engaged), so
+    that the measure is about participation, not reach.
 
     Participation inequality (Karampatakis et al. 2023: online peer support carried by
     a small core of very active members): 0.1 when everybody shares alike, near 1 when
@@ -488,8 +490,10 @@ def acts_top_share(acts: np.ndarray, top: float = 0.1) -> float:
 
 def summarize(model) -> dict[str, float]:
     """Headline metrics of a finished :class:`~diffusion_sim.model.DiffusionModel`:
-    :func:`summarize_counts` and ``acts_top10_share`` (:func:`acts_top_share`)."""
+    :func:`summarize_counts` and ``acts_top10_share`` (:func:`acts_top_share` of the
+    people who ever engaged)."""
     out = summarize_counts(model.counts, model.group_sizes, model.count_columns,
                            model.counter.concern)
-    out["acts_top10_share"] = acts_top_share(model.run_state.acts)
+    ever = model.run_state.engaged_step != NEVER
+    out["acts_top10_share"] = acts_top_share(model.run_state.acts[ever])
     return out

@@ -266,17 +266,25 @@ def comparison_mix_figure(comp: Comparison, path: Path, hidden: set[int]) -> Non
     fig.savefig(path)
 
 
+#: The panels of the difference figure: (metric, title).
+DIFFERENCE_PANELS = (
+    ("engaged_final", "Δ engaged (pp)"),
+    ("engaged_gap", "Δ gap, least − most deprived (pp)"),
+    ("sustained_final", "Δ still engaged at the end (pp)"),
+    ("sustained_gap", "Δ sustained-engagement gap (pp)"),
+)
+
+
 def difference_figure(comp: Comparison, path: Path) -> None:
-    """Forest plot: paired difference from the baseline in reach and in the gap."""
-    diffs = [r for r in comp.differences() if r["metric"] in ("engaged_final", "engaged_gap")]
-    fig, axes = _subplots(1, 2, figsize=(9, max(2.8, 1.0 + 0.45 * len(comp.scenarios))),
-                             dpi=110,
-                             sharey=True)
+    """Forest plot: paired difference from the baseline in reach, the gap, sustained
+    engagement and its gap."""
+    rows = {(d["scenario"], d["metric"]): d for d in comp.differences()}
     names = [sc.name for sc in comp.scenarios]
-    for ax, metric, title in zip(axes, ("engaged_final", "engaged_gap"),
-                                 ("Δ engaged (pp)", "Δ gap, least − most deprived (pp)")):
+    fig, axes = _subplots(2, 2, figsize=(10, max(4.6, 1.6 + 0.8 * len(names))), dpi=110,
+                          sharey=True)
+    for ax, (metric, title) in zip(axes.flat, DIFFERENCE_PANELS):
         for i, sc in enumerate(names):
-            r = next(d for d in diffs if d["scenario"] == sc and d["metric"] == metric)
+            r = rows[(sc, metric)]
             colour = "#0072B2" if r["excludes_zero"] else "#999999"
             ax.errorbar(100 * r["difference"], i,
                         xerr=[[100 * (r["difference"] - r["diff_low"])],
@@ -285,8 +293,9 @@ def difference_figure(comp: Comparison, path: Path) -> None:
         ax.axvline(0, color="#444", lw=0.8)
         ax.set_title(title, fontsize=10)
         ax.grid(alpha=0.3, axis="x")
-    axes[0].set_yticks(range(len(names)), [n.replace("_", " ") for n in names])
-    axes[0].invert_yaxis()
+    for ax in axes[:, 0]:
+        ax.set_yticks(range(len(names)), [n.replace("_", " ") for n in names])
+    axes[0, 0].invert_yaxis()
     fig.suptitle("Paired difference from the baseline (95 % interval; blue = excludes 0)",
                  fontsize=10)
     fig.tight_layout()
