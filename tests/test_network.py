@@ -409,8 +409,8 @@ def test_group_draw_is_deterministic_given_the_rng(tmp_path):
         ("source,target,strength\na,b,\n", 2, "strength '' is not"),
         ("source,target\na,\n", 2, "empty id"),
         ("source,target\n,b\n", 2, "empty id"),
-        ("source,goal\na,b\n", 1, "header must be source,target[,strength]"),
-        ("\n\nsource,target,weight\na,b,1\n", 3, "header must be"),
+        ("source,goal\na,b\n", 1, "cannot tell whether 'source,goal' is a header or a tie"),
+        ("\n\nsource,target,type\na,b,1\n", 3, "cannot tell whether"),
     ],
 )
 def test_malformed_edge_list_names_file_and_line(tmp_path, text, line, what):
@@ -485,11 +485,12 @@ def test_nodes_file_reads_all_columns(tmp_path):
         ("id,grp\na,1\n", 1, "missing column 'group'"),
         ("group\n1\n", 1, "missing column 'id'"),
         (
-            "id,group,shoe_size\na,1,3\n",
+            "id,group,privacy_concen\na,1,0.3\n",
             1,
-            "unknown column 'shoe_size' (valid: id, group, privacy_concern",
+            "unknown column 'privacy_concen': did you mean 'privacy_concern'?",
         ),
         ("id,group,group\na,1,1\n", 1, "column 'group' appears twice"),
+        ("id,group,Group\na,1,1\n", 1, "column 'group' appears twice (columns 2 and 3)"),
         ("", 1, "empty file"),
         ("id,group\na,3\n", 2, "group '3' is not an integer from 1 to 2"),
         ("id,group\na,0\n", 2, "group '0' is not an integer"),

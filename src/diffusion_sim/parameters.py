@@ -299,6 +299,10 @@ class NetworkParams(Params):
                                "scenario file)")
     strong_threshold: float = num(0.5, 0.0,
                                   doc="edgelist: a numeric strength >= this is a strong tie")
+    edges_header: str = choice("auto", ("auto", "yes", "no"),
+                               doc="edgelist: is the first line a header; 'auto' knows "
+                                   "source,target / from,to / src,dst / ... and refuses a "
+                                   "doubtful line")
 
     def check(self) -> None:
         if self.kind == "edgelist" and not self.edges_file:

@@ -109,7 +109,7 @@ def build_world(scenario: Scenario, streams: RunStreams) -> World:
     if sc.network.kind == "edgelist":
         net, group, nodes = load_edge_list(
             sc.resolve_path(sc.network.edges_file), sc.network.strong_threshold, nodes,
-            sc.n_groups, sc.population.group_shares, streams.population)
+            sc.n_groups, sc.population.group_shares, streams.population, sc.network.edges_header)
     elif nodes is not None:
         group = nodes.group
         net = build_network(sc.network, group, streams.network)
@@ -120,5 +120,6 @@ def build_world(scenario: Scenario, streams: RunStreams) -> World:
     given_access = nodes.access if nodes is not None else None
     pop = draw_population(sc, np.asarray(group), streams.population, given_traits, given_access)
     seeds = choose_seeds(sc.intervention, pop.group, net, streams.population)
-    return World(network=net, population=pop, seeds=seeds, notes=net.notes,
+    notes = (*(nodes.notes if nodes is not None else ()), *net.notes)  # node file, then ties
+    return World(network=net, population=pop, seeds=seeds, notes=notes,
                  n_groups=sc.n_groups)

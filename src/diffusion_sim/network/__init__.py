@@ -4,7 +4,9 @@
   :func:`from_edges`;
 - :mod:`~diffusion_sim.network.generators`: one registry entry per generator and
   :func:`build_network`;
-- :mod:`~diffusion_sim.network.files`: edge lists and node files.
+- :mod:`~diffusion_sim.network.files`: edge lists (their text rules in
+  :mod:`~diffusion_sim.network.edge_format`) and, from
+  :mod:`~diffusion_sim.network.node_file`, node files.
 """
 
 from diffusion_sim.network.csr import Network, from_edges

@@ -1,256 +1,109 @@
-"""Reading a user's network: a CSV edge list and a node-attribute file.
+"""Reading a user's network: a CSV edge list (and, re-exported from
+:mod:`~diffusion_sim.network.node_file`, the node-attribute file).
 
 Errors are :class:`~diffusion_sim.errors.NetworkInputError`, one line
 ``file:LINE: what is wrong``; what the reader did to the data (dropped self-loops,
 merged duplicates, people given a drawn group, columns ignored) is returned as notes,
 one sentence each, which every command prints and every report states.
+
+The edge list never silently invents a person from a header or a comment:
+
+- **Header.** Whether the first line that is neither blank nor a comment is a header
+  is set by the scenario's ``network.edges_header``: ``"yes"`` (it is, whatever it
+  says: it only fixes the number of columns, 2 or 3), ``"no"`` (it is a tie), or
+  ``"auto"`` (the default), which decides only when there is no doubt:
+
+  * a **header** when its first two fields are a source and a target name and its
+    third, if any, a strength name (case-insensitive, blanks and double quotes
+    around a name ignored): ``source``/``src``/``from``/``node1``/``ego``/... then
+    ``target``/``dst``/``to``/``node2``/``alter``/..., then ``strength``/``weight``/...
+    (``SOURCE_NAMES``, ``TARGET_NAMES``, ``STRENGTH_NAMES`` in
+    :mod:`~diffusion_sim.network.edge_format`);
+  * a **tie** when no field is such a name nor ``u``, ``v``, ``i``, ``j``
+    (``HEADER_LIKE``), the third field, if any, is a strength or a number, and it is
+    not two non-numeric ids above a line of two numeric ones (``person_a,person_b``
+    above ``1,2``);
+  * **refused** otherwise (``from,goal``, ``u,v``, ``a,b,type``, ``ego_id,alter_id``
+    above ``1,2``), with one line ``file:LINE: cannot tell whether ... is a header or a
+    tie (...)`` that says to set ``network.edges_header``.
+
+- **Comments.** ``#`` starts a comment at the start of a line (after blanks or not) or
+  after a blank (space or tab): ``a,b  # met at school`` is the tie a-b. A ``#``
+  anywhere else (``a,b#c``, ``apt#3,b``) is refused with ``file:LINE``: ids and
+  strengths never contain ``#``.
 """
 
 from __future__ import annotations
 
-import csv
-import math
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from diffusion_sim.errors import NetworkInputError
 from diffusion_sim.network.csr import Network, _unique_first_inverse, from_edges
+from diffusion_sim.network.edge_format import (
+    HEADER_MODES,
+    bad_strength,
+    find_header,
+    strength_of,
+    uncomment,
+)
+from diffusion_sim.network.node_file import NodeTable, read_nodes_file
 
-
-@dataclass
-class NodeTable:
-    """People described by a user's files.
-
-    Attributes
-    ----------
-    ids : list of str
-        Person ids, in index order.
-    group : ndarray of int8
-        0-based group of each person.
-    traits : dict of str -> ndarray of float64
-        The trait columns the files give (values in [0, 1]); NaN where a row leaves the
-        value empty (the model draws those from the scenario's distributions).
-    access : ndarray of float64 or None
-        Digital access: 1.0, 0.0, or NaN where not given; None without the column.
-    notes : list of str
-        What input handling did.
-    """
-
-    ids: list[str]
-    group: np.ndarray
-    traits: dict[str, np.ndarray]
-    access: np.ndarray | None
-    notes: list[str] = field(default_factory=list)
-
-
-_ACCESS_TRUE = {"1", "true", "yes"}
-_ACCESS_FALSE = {"0", "false", "no"}
-
-
-def read_nodes_file(path: Path, n_groups: int, traits: Sequence[str]) -> NodeTable:
-    """Read a node-attribute CSV ``id,group[,traits...][,digital_access]``.
-
-    The header is required. ``id`` is any non-empty string (unique); ``group`` an
-    integer from 1 (most deprived) to ``n_groups``; optional columns are the traits
-    (``privacy_concern``, ``identity_sensitivity``, ``other_regard``,
-    ``receptiveness``: numbers in [0, 1]) and ``digital_access`` (0/1, true/false,
-    yes/no). An empty optional cell means "not given". Blank lines are skipped.
-
-    Parameters
-    ----------
-    path : Path
-    n_groups : int
-        Number of groups in the scenario.
-    traits : sequence of str
-        The trait columns the file may have (the scenario's
-        :data:`~diffusion_sim.scenario.TRAITS`).
-
-    Returns
-    -------
-    NodeTable
-
-    Raises
-    ------
-    NetworkInputError
-        One line ``path:LINE: what is wrong`` for a missing or unknown column (line 1),
-        a wrong number of fields, an empty or duplicate id, a bad group, trait or
-        access value.
-    """
-    path = Path(path)
-    optional = [*traits, "digital_access"]
-    try:
-        fh = open(path, newline="", encoding="utf-8-sig")
-    except OSError as exc:
-        raise NetworkInputError(f"{path}: cannot read: {exc.strerror}") from None
-    with fh:
-        reader = csv.reader(fh)
-        header = next(reader, None)
-        if header is None:
-            raise NetworkInputError(f"{path}:1: empty file (expected a header id,group,...)")
-        header = [h.strip() for h in header]
-        for need in ("id", "group"):
-            if need not in header:
-                raise NetworkInputError(
-                    f"{path}:1: missing column '{need}' (header: {','.join(header)})"
-                )
-        for h in header:
-            if h not in ("id", "group", *optional):
-                raise NetworkInputError(
-                    f"{path}:1: unknown column '{h}' (valid: id, group, {', '.join(optional)})"
-                )
-        dup = next((h for h in header if header.count(h) > 1), None)
-        if dup is not None:
-            raise NetworkInputError(f"{path}:1: column '{dup}' appears twice")
-        col = {h: i for i, h in enumerate(header)}
-        ids: list[str] = []
-        seen: dict[str, int] = {}
-        group: list[int] = []
-        values: dict[str, list[float]] = {h: [] for h in optional if h in col}
-        for row in reader:
-            line = reader.line_num
-            if not row or (len(row) == 1 and not row[0].strip()):
-                continue
-            if len(row) != len(header):
-                raise NetworkInputError(
-                    f"{path}:{line}: expected {len(header)} fields, got {len(row)}"
-                )
-            pid = row[col["id"]].strip()
-            if not pid:
-                raise NetworkInputError(f"{path}:{line}: empty id")
-            if pid in seen:
-                raise NetworkInputError(
-                    f"{path}:{line}: duplicate id '{pid}' (first at line {seen[pid]})"
-                )
-            seen[pid] = line
-            g = row[col["group"]].strip()
-            if not (g.isascii() and g.isdigit()) or not 1 <= int(g) <= n_groups:
-                raise NetworkInputError(
-                    f"{path}:{line}: group '{g}' is not an integer from 1 to {n_groups}"
-                )
-            ids.append(pid)
-            group.append(int(g) - 1)
-            for h in values:
-                raw = row[col[h]].strip()
-                if raw == "":
-                    values[h].append(math.nan)
-                    continue
-                if h == "digital_access":
-                    low = raw.lower()
-                    if low not in _ACCESS_TRUE | _ACCESS_FALSE:
-                        raise NetworkInputError(
-                            f"{path}:{line}: digital_access '{raw}' is not 0/1/true/false"
-                        )
-                    values[h].append(1.0 if low in _ACCESS_TRUE else 0.0)
-                    continue
-                try:
-                    x = float(raw)
-                except ValueError:
-                    x = math.nan
-                if not 0.0 <= x <= 1.0:
-                    raise NetworkInputError(f"{path}:{line}: {h} '{raw}' is not a number in [0, 1]")
-                values[h].append(x)
-    access = np.array(values.pop("digital_access"), float) if "digital_access" in values else None
-    return NodeTable(
-        ids,
-        np.array(group, dtype=np.int8),
-        {h: np.array(v, float) for h, v in values.items()},
-        access,
-    )
-
+__all__ = ["HEADER_MODES", "NodeTable", "load_edge_list", "read_nodes_file"]
 
 # ---- edge-list reading -------------------------------------------------------------
-# The file is read in blocks of whole lines. A block without blanks/tabs is parsed with
-# numpy alone (newline and comma positions -> field bounds -> fixed-width byte tokens ->
+# Whether the first line is a header is decided first, from the file's first two lines
+# (edge_format.find_header). The file is then read in blocks of whole lines. A block
+# without blanks, control characters (but CR LF) or '#' outside comment lines is parsed
+# with numpy alone (newline and comma positions -> field bounds -> fixed-width byte tokens ->
 # np.unique), so no Python object is made per line; ids are then mapped through a dict
 # once per distinct id per block. A block that needs more care (spaces to strip, a
-# malformed line) is parsed line by line, which also finds the first bad line exactly.
+# malformed line, a comment after a tie) is parsed line by line, which also finds the
+# first bad line exactly. Both paths give the same tokens (tests force many blocks).
 # Measured (2-core container): 10^6 lines `u123456,u654321,0.123` (2·10^5 distinct
 # ids) in ≈ 1.4 s; 10^7 lines (10^6 distinct ids, 217 MB) in ≈ 16 s.
 _BLOCK_BYTES = 1 << 24
 _MAX_FAST_WIDTH = 64
-_STRONG_WORDS = {b"strong": True, b"true": True, b"1": True}
-_WEAK_WORDS = {b"weak": False, b"false": False, b"0": False}
-
-
-def _strength_of(token: bytes, threshold: float) -> bool | None:
-    """Strength of one token: strong/weak, true/false, 1/0, or a number ≥ 0 compared
-    with ``threshold``; None if it is none of these."""
-    low = token.strip().lower()
-    word = _STRONG_WORDS.get(low, _WEAK_WORDS.get(low))
-    if word is not None:
-        return word
-    try:
-        x = float(low)
-    except ValueError:
-        return None
-    if not (math.isfinite(x) and x >= 0):
-        return None
-    return x >= threshold
-
-
-def _bad_strength(path: Path, line: int, token: bytes) -> NetworkInputError:
-    raw = token.decode("utf-8", "replace").strip()
-    return NetworkInputError(
-        f"{path}:{line}: strength '{raw}' is not strong/weak, true/false, 1/0 or a number >= 0"
-    )
-
-
 class _EdgeParser:
     """Turns blocks of whole lines into token arrays (see the comment above)."""
 
-    def __init__(self, path: Path, threshold: float):
+    def __init__(self, path: Path, threshold: float, header_line: int, n_fields: int | None):
         self.path = path
         self.threshold = threshold
-        self.n_fields: int | None = None  # 2 or 3, fixed by the first data/header line
-        self.header = False
+        self.header_line = header_line  # lines up to this one are skipped (0: none)
+        self.n_fields = n_fields  # 2 or 3; None if the file has no line at all
         self.strength_cache: dict[bytes, bool] = {}
 
     def parse(self, block: bytes, line0: int):
         """Tokens ``(src, dst, strength or None, line numbers)`` of a block that ends
         with a newline and whose first line is line ``line0``."""
         if self.n_fields is None:
-            block, line0 = self._first_line(block, line0)
-            if self.n_fields is None:
-                return None
-        if not block:
             return None
+        skip = self.header_line - line0 + 1  # lines of this block up to the header
+        if skip > 0:
+            if skip >= block.count(b"\n"):
+                return None
+            cut = -1
+            for _ in range(skip):
+                cut = block.index(b"\n", cut + 1)
+            block, line0 = block[cut + 1:], line0 + skip
         fast = self._fast(block, line0)
         return fast if fast is not None else self._slow(block, line0)
 
-    def _first_line(self, block: bytes, line0: int) -> tuple[bytes, int]:
-        """Consume lines up to the first data or header line, which fixes the format."""
-        start = 0
-        while start < len(block):
-            end = block.index(b"\n", start)
-            text = block[start:end].strip()
-            line_start, start, line = start, end + 1, line0
-            line0 += 1
-            if not text or text.startswith(b"#"):
-                continue
-            fields = [f.strip() for f in text.split(b",")]
-            self.n_fields = 3 if len(fields) == 3 else 2
-            if fields[0].lower() == b"source":  # a header (case-insensitive)
-                names = [f.lower() for f in fields]
-                if names[1:2] != [b"target"] or names[2:] not in ([], [b"strength"]):
-                    raise NetworkInputError(
-                        f"{self.path}:{line}: header must be source,target[,strength]"
-                    )
-                self.header = True
-                return block[start:], line0
-            return block[line_start:], line  # a data line: parse it with the rest
-        return b"", line0
-
     def _fast(self, block: bytes, line0: int):
         buf = np.frombuffer(block, dtype=np.uint8)
-        if np.any((buf == 32) | (buf == 9)):
-            return None
-        nl = np.flatnonzero(buf == 10)
+        low = np.flatnonzero(buf <= 32)  # newlines, blanks, control characters
+        other = low[buf[low] != 10]
+        if other.size and (np.any(buf[other] != 13) or np.any(buf[other + 1] != 10)):
+            return None  # blanks to strip, or a control character: the slow path decides
+        nl = low[buf[low] == 10]
         starts = np.empty_like(nl)
         starts[0] = 0
         starts[1:] = nl[:-1] + 1
+        hashes = np.flatnonzero(buf == 35)  # '#': only comment lines may have one
+        if hashes.size and np.any(buf[starts[np.searchsorted(nl, hashes)]] != 35):
+            return None
         ends = nl - ((nl > starts) & (buf[np.maximum(nl - 1, 0)] == 13))
         lines = line0 + np.arange(nl.size, dtype=np.int64)
         keep = (ends > starts) & (buf[np.minimum(starts, buf.size - 1)] != ord("#"))
@@ -282,8 +135,8 @@ class _EdgeParser:
         pieces.pop()  # the block ends with a newline
         for i, raw in enumerate(pieces):
             line = line0 + i
-            text = raw.strip()
-            if not text or text.startswith(b"#"):
+            text = (uncomment(raw, path, line) if b"#" in raw else raw).strip()
+            if not text:
                 continue
             fields = [f.strip() for f in text.split(b",")]
             if len(fields) != k:
@@ -296,9 +149,9 @@ class _EdgeParser:
             if k == 3:
                 s = cache.get(fields[2])
                 if s is None:
-                    s = _strength_of(fields[2], self.threshold)
+                    s = strength_of(fields[2], self.threshold)
                     if s is None:
-                        raise _bad_strength(path, line, fields[2])
+                        raise bad_strength(path, line, fields[2])
                     cache[fields[2]] = s
                 stg.append(fields[2])
             src.append(fields[0])
@@ -394,6 +247,43 @@ class _IdIndex:
         return out
 
 
+def _read_ties(path: Path, parser: _EdgeParser, index: _IdIndex):
+    """Every tie of the file: ``(source index, target index, strong, line)`` arrays."""
+    src_parts, dst_parts, strong_parts, line_parts = [], [], [], []
+    with open(path, "rb") as fh:
+        for block, line0 in _blocks(fh):
+            parsed = parser.parse(block, line0)
+            if parsed is None:
+                continue
+            t_src, t_dst, t_str, lines = parsed
+            # ids -> indices, in order of first appearance (source before target)
+            tok = np.empty(2 * lines.size, dtype=np.result_type(t_src.dtype, t_dst.dtype))
+            tok[0::2] = t_src
+            tok[1::2] = t_dst
+            uniq, first, inverse = _unique_first_inverse(tok)
+            code = index.lookup(uniq, first)
+            codes = code[inverse]
+            src_parts.append(codes[0::2])
+            dst_parts.append(codes[1::2])
+            line_parts.append(lines)
+            if t_str is not None:
+                su, sfirst, sinv = _unique_first_inverse(t_str)
+                values = [strength_of(t, parser.threshold) for t in su.tolist()]
+                bad = [int(sfirst[i]) for i, v in enumerate(values) if v is None]
+                if bad:
+                    at = min(bad)
+                    raise bad_strength(path, int(lines[at]), t_str[at])
+                strong_parts.append(np.array(values, dtype=bool)[sinv])
+            else:
+                strong_parts.append(np.zeros(lines.size, dtype=bool))
+
+    def cat(parts, dtype):
+        return np.concatenate(parts) if parts else np.zeros(0, dtype)
+
+    return (cat(src_parts, np.int64), cat(dst_parts, np.int64), cat(strong_parts, bool),
+            cat(line_parts, np.int64))
+
+
 def load_edge_list(
     path: Path,
     strong_threshold: float,
@@ -401,17 +291,22 @@ def load_edge_list(
     n_groups: int,
     group_shares: tuple[float, ...],
     rng: np.random.Generator,
+    header: str = "auto",
 ) -> tuple[Network, np.ndarray, NodeTable]:
     """Read a CSV edge list ``source,target[,strength]``.
 
-    The header is optional: the first non-blank line is a header if its first field is
-    ``source`` (then it must be exactly ``source,target`` or
-    ``source,target,strength``). Blank lines and lines starting with ``#`` are skipped;
-    blanks around fields are stripped. Ids are strings; people are indexed in the
-    order of the node file, then of first appearance in the edge list (source before
-    target). Strength: ``strong``/``weak``, ``true``/``false``, ``1``/``0`` (case
-    insensitive), or any other number ≥ 0, strong iff ``>= strong_threshold``;
-    without a strength column every tie is weak (reported in the notes).
+    The first line that is neither blank nor a comment is a header or a tie as
+    ``header`` says: ``"yes"``, ``"no"``, or ``"auto"``: a header if its first two fields
+    name a source and a target column (``source,target``, ``from,to``, ``src,dst``,
+    ``Source,Target,Weight``, ...), a tie if nothing in it looks like a header,
+    refused otherwise (the module docstring gives the rule). Blank lines are skipped; ``#``
+    starts a comment at the start of a line or after a blank (``a,b  # note``), and
+    is refused anywhere else, so ids never contain ``#``. Blanks around fields are
+    stripped. Ids are strings; people are indexed in the order of the node file, then
+    of first appearance in the edge list (source before target). Strength:
+    ``strong``/``weak``, ``true``/``false``, ``1``/``0`` (case insensitive), or any
+    other number ≥ 0, strong iff ``>= strong_threshold``; without a strength column
+    every tie is weak (reported in the notes).
 
     Self-loops are dropped and duplicate ties merged (strong if any copy is strong);
     both are reported in ``Network.notes`` with their count and first line. People in
@@ -431,21 +326,26 @@ def load_edge_list(
         Probability of each group for people without attributes (sums to 1).
     rng : numpy.random.Generator
         Used only to draw those groups.
+    header : {"auto", "yes", "no"}
+        Is the first line a header (the scenario's ``network.edges_header``).
 
     Returns
     -------
     network : Network
+        Its ``notes`` say what reading the edge list did.
     group : ndarray of int8
         0-based group of every person.
     nodes : NodeTable
-        Everybody: ids, group, and the node file's traits and access padded with NaN.
+        Everybody: ids, group, and the node file's traits and access padded with NaN;
+        its ``notes`` are the node file's (empty without one).
 
     Raises
     ------
     NetworkInputError
-        One line ``path:LINE: what is wrong``: a bad header, a wrong number of fields,
-        an empty id, a bad strength; or ``path: ...`` for an unreadable file or one
-        without ties and without a node file.
+        One line ``path:LINE: what is wrong``: a first line that may or may not be a
+        header, a wrong number of fields, an empty id, a bad strength, a ``#`` inside a
+        field; or ``path: ...`` for an unreadable file or one without ties and without
+        a node file.
 
     Notes
     -----
@@ -453,51 +353,20 @@ def load_edge_list(
     10^7 lines ≈ 16 s on a 2-core container (see the comment above ``_BLOCK_BYTES``).
     """
     path = Path(path)
-    index = _IdIndex(nodes.ids if nodes is not None else [])
-    parser = _EdgeParser(path, strong_threshold)
-    src_parts, dst_parts, strong_parts, line_parts = [], [], [], []
+    if header not in HEADER_MODES:
+        raise ValueError(f"header must be one of {HEADER_MODES}, got {header!r}")
     try:
-        fh = open(path, "rb")
+        header_line, n_fields = find_header(path, header)
     except OSError as exc:
         raise NetworkInputError(f"{path}: cannot read: {exc.strerror}") from None
-    with fh:
-        for block, line0 in _blocks(fh):
-            parsed = parser.parse(block, line0)
-            if parsed is None:
-                continue
-            t_src, t_dst, t_str, lines = parsed
-            # ids -> indices, in order of first appearance (source before target)
-            tok = np.empty(2 * lines.size, dtype=np.result_type(t_src.dtype, t_dst.dtype))
-            tok[0::2] = t_src
-            tok[1::2] = t_dst
-            uniq, first, inverse = _unique_first_inverse(tok)
-            code = index.lookup(uniq, first)
-            codes = code[inverse]
-            src_parts.append(codes[0::2])
-            dst_parts.append(codes[1::2])
-            line_parts.append(lines)
-            if t_str is not None:
-                su, sfirst, sinv = _unique_first_inverse(t_str)
-                values = [_strength_of(t, strong_threshold) for t in su.tolist()]
-                bad = [int(sfirst[i]) for i, v in enumerate(values) if v is None]
-                if bad:
-                    at = min(bad)
-                    raise _bad_strength(path, int(lines[at]), t_str[at])
-                strong_parts.append(np.array(values, dtype=bool)[sinv])
-            else:
-                strong_parts.append(np.zeros(lines.size, dtype=bool))
+    index = _IdIndex(nodes.ids if nodes is not None else [])
+    parser = _EdgeParser(path, strong_threshold, header_line, n_fields)
+    src, dst, strong, lines = _read_ties(path, parser, index)
     ids = index.ids()
     n = len(ids)
     if n == 0:
         raise NetworkInputError(f"{path}: no ties found")
-
-    def cat(parts, dtype):
-        return np.concatenate(parts) if parts else np.zeros(0, dtype)
-
-    lines = cat(line_parts, np.int64)
-    net, counts = from_edges(
-        n, cat(src_parts, np.int64), cat(dst_parts, np.int64), cat(strong_parts, bool)
-    )
+    net, counts = from_edges(n, src, dst, strong)
     name = path.name
     notes = []
     if counts["self_loops"]:
@@ -535,4 +404,5 @@ def load_edge_list(
                 f"{name}: {n - known} people have no node file: group drawn from group_shares"
             )
     net = Network(net.indptr, net.indices, net.strong, tuple(notes))
-    return net, group, NodeTable(ids, group, traits, access, list(notes))
+    return net, group, NodeTable(ids, group, traits, access,
+                                 list(nodes.notes) if nodes is not None else [])
