@@ -40,6 +40,8 @@ experiments: $(CORE)
 	$(BIN)/diffusion-sim compare experiments/seeding/comparison.toml --out results/seeding
 	$(BIN)/diffusion-sim compare experiments/counterproductive/comparison.toml --out results/counterproductive
 	$(BIN)/diffusion-sim sweep experiments/sensitivity/sweep.toml --out results/sensitivity --resume
+	$(BIN)/diffusion-sim compare experiments/motivation/comparison.toml --out results/motivation
+	$(BIN)/python experiments/reinforcement/run.py results/reinforcement
 
 ## Speed benchmarks (by hand, not in CI)
 bench: $(DEV)
