@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from diffusion_sim import portable_math
 from diffusion_sim.scenario import STRATEGIES, Scenario
 
 #: Codes of the default strategies (a scenario may add more after ``open``).
@@ -130,7 +131,7 @@ def choose(utility: np.ndarray, uniform: np.ndarray | float | None,
         return np.argmax(utility, axis=0)
     scaled = utility / temperature
     top = np.max(scaled, axis=0)
-    weight = np.exp(scaled - top)
+    weight = portable_math.exp(scaled - top)  # the same bits on every CPU
     cumulative = np.cumsum(weight, axis=0)  # sequential sums: w0, w0+w1, ...
     threshold = np.asarray(uniform) * cumulative[-1]
     # the first strategy whose cumulative weight exceeds the threshold

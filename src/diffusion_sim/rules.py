@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from diffusion_sim import portable_math
 from diffusion_sim.decision import StrategyArrays
 from diffusion_sim.scenario import Scenario
 
@@ -63,7 +64,8 @@ class Rules:
         dec, tr = sc.decision, sc.transmission
         forced = table.code(dec.forced_strategy) if dec.forced_strategy else None
         weights = np.array([sc.network.weak_weight, sc.network.strong_weight])
-        p_tie = -np.expm1(-sc.transmission.transmissibility * np.outer(table.fidelity, weights))
+        p_tie = -portable_math.expm1(  # the same bits on every CPU
+            -sc.transmission.transmissibility * np.outer(table.fidelity, weights))
         in_audience = np.column_stack([~table.strong_only, np.ones(table.n, bool)])
         return cls(
             table=table,
