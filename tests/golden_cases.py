@@ -17,7 +17,7 @@ CASES: dict[str, tuple[str, ...]] = {
 }
 
 
-def produce(case: str, inputs: Path, out: Path, engine: str = "vectorized") -> Path:
+def produce(case: str, inputs: Path, out: Path, engine: str = "compiled") -> Path:
     """Run the golden case ``case`` into ``out`` (replaced); returns ``out``."""
     from diffusion_sim.cli import main
 

@@ -66,9 +66,11 @@ def scenarios(draw):
     return sc
 
 
-def assert_same_run(sc, seed):
+def assert_same_run(sc, seed, fast="compiled"):
+    """The per-agent reference and the fast engine, step by step; then the fast engine's
+    whole run in one call (no data collection) against the same end."""
     a = DiffusionModel(sc, seed=seed, engine="agents")
-    b = DiffusionModel(sc, seed=seed, engine="vectorized")
+    b = DiffusionModel(sc, seed=seed, engine=fast)
     for t in range(sc.steps):
         a.step()
         b.step()
@@ -76,8 +78,14 @@ def assert_same_run(sc, seed):
         for k in ta:
             assert np.array_equal(ta[k], tb[k]), f"{k} differs after step {t}"
         assert np.array_equal(a.counts[: t + 2], b.counts[: t + 2]), f"counts differ at {t}"
-    # and both consumed exactly the same random numbers
-    assert a.rng.random() == b.rng.random()
+    assert np.array_equal(a.counter.concern, b.counter.concern)
+    c = DiffusionModel(sc, seed=seed, engine=fast, collect=False).run()
+    assert np.array_equal(c.counts, a.counts) and np.array_equal(c.counter.concern,
+                                                                 a.counter.concern)
+    for k, v in a.trajectory().items():
+        assert np.array_equal(v, c.trajectory()[k]), f"{k} differs after a whole run"
+    # and all consumed exactly the same random numbers
+    assert a.rng.random() == b.rng.random() == c.rng.random()
     return a, b
 
 

@@ -52,7 +52,7 @@ def test_golden_outputs_unchanged(case, tmp_path):
         assert_same_values(GOLDEN / "expected" / case / name, out / name)
 
 
-@pytest.mark.parametrize("engine", ["vectorized", "agents"])
+@pytest.mark.parametrize("engine", ["compiled", "agents"])
 def test_golden_counts_unchanged_in_each_engine(engine, tmp_path):
     out = produce("counts", GOLDEN / "inputs", tmp_path / "counts", engine=engine)
     assert_same_values(GOLDEN / "expected" / "counts" / "counts.csv", out / "counts.csv")

@@ -11,7 +11,7 @@ from diffusion_sim.metrics import acts_top_share, paired_difference, summarize
 from diffusion_sim.model import DiffusionModel
 from diffusion_sim.replicate import replicate
 
-ENGINES = ("agents", "vectorized")
+ENGINES = ("agents", "compiled")
 
 # ---------------------------------------------------------------- hand-worked cases
 SMALL = """

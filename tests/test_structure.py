@@ -110,7 +110,7 @@ def test_a_fifth_strategy_is_one_table_entry_and_both_engines_agree(tmp_path):
     sc = load(path)
     assert sc.strategy_names == ("avoid", "allocate", "embed", "open", "story")
     a = DiffusionModel(sc, seed=4, engine="agents").run()
-    b = DiffusionModel(sc, seed=4, engine="vectorized").run()
+    b = DiffusionModel(sc, seed=4, engine="compiled").run()
     assert a.count_columns == b.count_columns
     assert "decisions_story" in a.count_columns
     assert np.array_equal(a.counts, b.counts)

@@ -220,7 +220,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("scenario", metavar="SCENARIO.toml")
     r.add_argument("--reps", type=_count(1), default=10, help="replications (default 10)")
     r.add_argument("--seed", **seed)
-    r.add_argument("--engine", choices=("vectorized", "agents"), default="vectorized")
+    r.add_argument("--engine", choices=("compiled", "vectorized", "agents"), default="compiled",
+                   help="compiled (fast; vectorized is its old name) or agents (the per-agent reference)")
     r.add_argument("--workers", **workers)
     r.add_argument("--out", help="output folder (default results/<scenario name>)")
     r.set_defaults(func=cmd_run)

@@ -186,7 +186,7 @@ def run_comparison(
     done = 0
     with executor(workers, pool=pool) as ex:
         while True:
-            tasks = [(sc, seed, (r,), "vectorized") for r in range(done, target)
+            tasks = [(sc, seed, (r,), "compiled") for r in range(done, target)
                      for sc in comp.all_scenarios]
             for (sc, _, _, _), res in zip(tasks, ordered_map(replicate_task, tasks, ex)):
                 comp.runs[sc.name].append(res.summary)

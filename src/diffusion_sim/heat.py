@@ -482,6 +482,7 @@ def theil_decomposition(
     if not keep.any():
         raise ValueError("at least one weight must be > 0")
     x, g, w = x[keep], g[keep], w[keep]
+    w = w / w.max()  # only relative weights matter; this keeps tiny ones from underflowing
 
     _, inv = np.unique(g, return_inverse=True)
     inv = inv.ravel()

@@ -3,10 +3,10 @@
 State lives in numpy arrays owned by the model (one row per person): the fixed
 :class:`~diffusion_sim.world.World` and the dynamic
 :class:`~diffusion_sim.state.RunState`. Each :meth:`DiffusionModel.step` asks the
-engine for one step (``engine.step(world, state, rules, rng) -> StepEvents``),
+engine for one step (``engine.step(world, state, rules, rng, counter)``),
 records the events in the per-group counters and lets Mesa's DataCollector read them.
 
-Engines (see :mod:`diffusion_sim.engines`): ``"vectorized"`` (default, arrays) and
+Engines (see :mod:`diffusion_sim.engines`): ``"compiled"`` (default, numba) and
 ``"agents"`` (per-agent Python rules, the readable reference); both consume the same
 random numbers in the same order and produce identical trajectories.
 
@@ -21,7 +21,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from diffusion_sim.engines import AgentEngine, Engine, Person, make_engine
+from diffusion_sim.engines import AgentEngine, Engine, Person, make_engine, run_steps
 from diffusion_sim.rules import Rules
 from diffusion_sim.scenario import Scenario, default_scenario
 from diffusion_sim.state import COL, COUNT_COLUMNS, Counter, RunState, StepEvents, count_columns
@@ -64,8 +64,13 @@ class DiffusionModel(mesa.Model):
         in ``model.seed_sequence``).
     key : tuple of int
         The run's identity (``spawn_key``), e.g. ``(point, replicate)``.
-    engine : {"vectorized", "agents"}
-        Array engine (fast, default) or per-agent reference engine; identical results.
+    engine : {"compiled", "agents"}
+        The compiled engine (fast, default; ``"vectorized"`` is accepted too) or the
+        per-agent reference engine; identical results.
+    collect : bool
+        Fill the Mesa DataCollector after every step (default). ``False`` is the fast
+        path of sweeps and comparisons: no reporter runs, and :meth:`run` runs every
+        step in one compiled call.
     rng : int, optional
         What ``mesa.batch_run`` (mesa ≥ 3.4) passes as the replicate's seed: used as
         ``seed`` when ``seed`` is not given.
@@ -90,8 +95,9 @@ class DiffusionModel(mesa.Model):
         *,
         seed: int | None = None,
         key: tuple[int, ...] = (),
-        engine: str = "vectorized",
+        engine: str = "compiled",
         rng: object = None,
+        collect: bool = True,
     ) -> None:
         if seed is None and isinstance(rng, int | np.integer):
             seed = int(rng)  # mesa.batch_run >= 3.4 passes the replicate seed as rng
@@ -111,8 +117,10 @@ class DiffusionModel(mesa.Model):
         self.counter.start(self.world.seeds, self.run_state.privacy_concern)
         self.engine_name = engine
         self.engine: Engine = make_engine(engine, self._ensure_people)
+        self.collect = collect
         self.datacollector = mesa.DataCollector(model_reporters=MODEL_REPORTERS)
-        self.datacollector.collect(self)
+        if collect:
+            self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ views
     @property
@@ -189,14 +197,19 @@ class DiffusionModel(mesa.Model):
         if self.run_state.t >= self.scenario.steps:
             self.running = False
             return
-        events: StepEvents = self.engine.step(self.world, self.run_state, self.rules, self.rng)
-        self.counter.record(self.run_state.t, events, self.run_state.privacy_concern
-                            if self.rules.learning_rate > 0 else None)
+        self.engine.step(self.world, self.run_state, self.rules, self.rng, self.counter)
         self.run_state.advance()
-        self.datacollector.collect(self)
+        if self.collect:
+            self.datacollector.collect(self)
 
     def run(self) -> DiffusionModel:
-        """Run all the scenario's steps; returns self (with ``running`` False)."""
+        """Run all the scenario's steps; returns self (with ``running`` False).
+
+        Without data collection (``collect=False``) the engine runs every remaining
+        step at once (the compiled engine in one call)."""
+        if not self.collect:
+            run_steps(self.engine, self.world, self.run_state, self.rules, self.rng,
+                      self.counter, self.scenario.steps)
         while self.running and self.run_state.t < self.scenario.steps:
             self.step()
         self.running = False

@@ -41,7 +41,7 @@ from diffusion_sim.tables import series_rows, summary_rows
 
 
 def simulate(scenario: Scenario, seed: int | None, key: tuple[int, ...] = (),
-             engine: str = "vectorized") -> DiffusionModel:
+             engine: str = "compiled") -> DiffusionModel:
     """Build and run one model to the end; returns it (read ``counts`` or ``summarize``)."""
     return DiffusionModel(scenario, seed=seed, key=key, engine=engine).run()
 
@@ -61,7 +61,7 @@ class Replications:
 
 
 def run_replications(scenario: Scenario, reps: int, seed: int, out: Path,
-                     engine: str = "vectorized", figures: bool = True,
+                     engine: str = "compiled", figures: bool = True,
                      progress: Callable[[int, int], None] | None = None,
                      workers: int | None = 1) -> Replications:
     """Run ``reps`` replications and write the outputs listed in the module docstring.

@@ -2,14 +2,19 @@
 
 An engine advances a run by one step::
 
-    engine.step(world, state, rules, rng) -> StepEvents
+    engine.step(world, state, rules, rng, counter) -> None
 
 reading the fixed :class:`~diffusion_sim.world.World`, changing the
 :class:`~diffusion_sim.state.RunState` in place, following the
-:class:`~diffusion_sim.rules.Rules`, drawing from ``rng`` and reporting what happened.
-It never reaches into the model. :data:`ENGINES` lists them by name:
+:class:`~diffusion_sim.rules.Rules`, drawing from ``rng`` and recording the step's
+counts in the :class:`~diffusion_sim.state.Counter` (row ``state.t + 1``); the caller
+then calls ``state.advance()``. ``engine.run(world, state, rules, rng, counter,
+steps)`` runs every remaining step (the compiled engine in one call). No engine
+reaches into the model. :data:`ENGINES` lists them by name:
 
-- ``"vectorized"`` (:mod:`~diffusion_sim.engines.vectorized`, the default): arrays;
+- ``"compiled"`` (:mod:`~diffusion_sim.engines.compiled`, the default; also accepted
+  as ``"vectorized"``, the name of the numpy engine it replaced): numba-compiled loops
+  over arrays, one fused pass over the active ties per step;
 - ``"agents"`` (:mod:`~diffusion_sim.engines.agents`): each ``Person`` (a
   ``mesa.Agent``) applies the rules in plain Python; the readable reference.
 
@@ -44,10 +49,10 @@ from typing import Protocol
 import numpy as np
 
 from diffusion_sim.engines.agents import AgentEngine, Person
-from diffusion_sim.engines.vectorized import VectorizedEngine
+from diffusion_sim.engines.compiled import CompiledEngine
 from diffusion_sim.errors import ScenarioError
 from diffusion_sim.rules import Rules
-from diffusion_sim.state import RunState, StepEvents
+from diffusion_sim.state import Counter, RunState
 from diffusion_sim.world import World
 
 
@@ -56,13 +61,26 @@ class Engine(Protocol):
 
     name: str
 
-    def step(self, world: World, state: RunState, rules: Rules, rng: np.random.Generator
-             ) -> StepEvents: ...
+    def step(self, world: World, state: RunState, rules: Rules, rng: np.random.Generator,
+             counter: Counter) -> None: ...
+
+
+def run_steps(engine: Engine, world: World, state: RunState, rules: Rules,
+              rng: np.random.Generator, counter: Counter, steps: int) -> None:
+    """Every remaining step: the engine's own ``run`` if it has one, else step by step."""
+    run = getattr(engine, "run", None)
+    if run is not None:
+        run(world, state, rules, rng, counter, steps)
+        return
+    while state.t < steps:
+        engine.step(world, state, rules, rng, counter)
+        state.advance()
 
 
 #: name -> factory given a way to get the model's people (built only if needed).
 ENGINES: dict[str, Callable[[Callable[[], Sequence[Person]]], Engine]] = {
-    "vectorized": lambda people: VectorizedEngine(),
+    "compiled": lambda people: CompiledEngine(),
+    "vectorized": lambda people: CompiledEngine(),  # the fast engine's earlier name
     "agents": lambda people: AgentEngine(people()),
 }
 
@@ -74,4 +92,5 @@ def make_engine(name: str, people: Callable[[], Sequence[Person]]) -> Engine:
     return ENGINES[name](people)
 
 
-__all__ = ["ENGINES", "AgentEngine", "Engine", "Person", "VectorizedEngine", "make_engine"]
+__all__ = ["ENGINES", "AgentEngine", "CompiledEngine", "Engine", "Person", "make_engine",
+           "run_steps"]

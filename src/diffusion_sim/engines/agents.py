@@ -21,7 +21,15 @@ import numpy as np
 
 from diffusion_sim.decision import AVOID, NO_DECISION, choose, utilities
 from diffusion_sim.rules import Rules
-from diffusion_sim.state import BROADCASTER, STATES, Reach, RunState, State, StepEvents
+from diffusion_sim.state import (
+    BROADCASTER,
+    STATES,
+    Counter,
+    Reach,
+    RunState,
+    State,
+    StepEvents,
+)
 from diffusion_sim.world import World
 
 if TYPE_CHECKING:
@@ -285,8 +293,15 @@ class AgentEngine:
     def __init__(self, people: Sequence[Person]) -> None:
         self.people = people
 
-    def step(self, world: World, state: RunState, rules: Rules, rng: np.random.Generator
-             ) -> StepEvents:
+    def step(self, world: World, state: RunState, rules: Rules, rng: np.random.Generator,
+             counter: Counter) -> None:
+        """Advance ``state`` by step ``state.t`` and record it in ``counter``."""
+        counter.record(state.t, self.events(world, state, rules, rng),
+                       state.privacy_concern if rules.learning_rate > 0 else None)
+
+    def events(self, world: World, state: RunState, rules: Rules, rng: np.random.Generator
+               ) -> StepEvents:
+        """Run the phases of one step over every person; what happened."""
         s = Step(world, state, rules, rng, self.people)
         for p in self.people:
             p._reset_step()
