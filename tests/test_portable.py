@@ -56,10 +56,38 @@ def test_the_compiled_twin_gives_the_same_bits():
     assert np.array_equal(twin.view(np.int64), arr.view(np.int64))
 
 
-def test_no_fused_multiply_add_in_the_compiled_arithmetic():
-    exact.exp1(0.5)  # compiled for float64
-    asm = "\n".join(exact.exp1.inspect_asm().values()).lower()
-    assert asm and not any(op in asm for op in ("vfmadd", "vfmsub", "vfnmadd", "vfnmsub"))
+FMA_CHECK = """
+import numba, sys
+from diffusion_sim import default_scenario
+from diffusion_sim.engines import compiled, exact
+from diffusion_sim.model import DiffusionModel
+sc = default_scenario().with_overrides({"population.size": 60, "steps": 2,
+                                        "transmission.learning_rate": 0.5})
+DiffusionModel(sc, seed=1, collect=False).run()   # compiles every kernel
+exact.exp1(0.5)
+n_fma = n_mul = 0
+for module in (compiled, exact):
+    for f in vars(module).values():
+        if isinstance(f, numba.core.registry.CPUDispatcher) and f.signatures:
+            for asm in f.inspect_asm().values():
+                asm = asm.lower()
+                n_fma += sum(asm.count(op) for op in ("vfmadd", "vfmsub", "vfnmadd", "vfnmsub"))
+                n_mul += asm.count("mulsd")
+print(n_fma, n_mul)
+"""
+
+
+@pytest.mark.slow
+def test_no_fused_multiply_add_in_the_compiled_code(tmp_path):
+    """Compiled afresh (numba cannot inspect code loaded from its cache): no FMA
+    instruction anywhere in the engine's kernels (an FMA rounds once where numpy rounds
+    twice), while the multiplications are there."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
+    res = subprocess.run([sys.executable, "-c", FMA_CHECK], capture_output=True, text=True,
+                         env=env, timeout=1200)
+    assert res.returncode == 0, res.stderr[-2000:]
+    n_fma, n_mul = map(int, res.stdout.split())
+    assert n_fma == 0 and n_mul > 20
 
 
 SPEC = """[sweep]
