@@ -19,21 +19,10 @@ from diffusion_sim.version import __version__
 
 
 def _progress_printer(label: str) -> Callable[[int, int], None]:
-    tty = sys.stderr.isatty()
+    """A bar on a terminal, sparse lines in logs (:mod:`diffusion_sim.progress`)."""
+    from diffusion_sim.progress import reporter
 
-    def progress(done: int, total: int) -> None:
-        if tty:
-            width = 30
-            filled = int(width * done / total) if total else width
-            sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] "
-                             f"{done}/{total}")
-            if done == total:
-                sys.stderr.write("\n")
-        else:
-            sys.stderr.write(f"{label}: {done}/{total} done\n")
-        sys.stderr.flush()
-
-    return progress
+    return reporter(label)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
