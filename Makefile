@@ -46,9 +46,11 @@ experiments: $(CORE)
 ## Speed benchmarks (by hand, not in CI)
 bench: $(DEV)
 	$(BIN)/python -m pip install -q -e ".[bench]"
+	$(BIN)/python benchmarks/bench_startup.py
 	$(BIN)/python benchmarks/bench_step.py
 	$(BIN)/python benchmarks/bench_throughput.py
 	$(BIN)/python benchmarks/bench_scale.py
+	$(BIN)/python benchmarks/bench_peers.py
 
 lint: $(DEV)
 	$(BIN)/ruff check src tests benchmarks experiments

@@ -470,13 +470,30 @@ class CompiledEngine:
 
     def __init__(self) -> None:
         self._work: tuple[np.ndarray, np.ndarray] | None = None
+        self._tables: tuple[Rules, tuple] | None = None
+
+    def _rule_tables(self, rules: Rules) -> tuple:
+        """The rules as the kernel takes them (made once per run: they do not change)."""
+        if self._tables is None or self._tables[0] is not rules:
+            tb = rules.table
+            self._tables = (rules, (
+                np.ascontiguousarray(np.vstack([tb.benefit, tb.control_loss, tb.identity_risk,
+                                                tb.others_harm, tb.sharing])),
+                np.ascontiguousarray(np.vstack([tb.enabled, tb.strong_only, tb.comparison])),
+                np.ascontiguousarray(rules.p_tie.ravel()), rules.p_tie_audience,
+                np.ascontiguousarray(rules.in_audience.ravel()), rules.attrition_after,
+                np.array([rules.temperature, rules.norm_weight, rules.reshare_prob,
+                          rules.comparison_penalty, rules.broadcast_rate, rules.attrition,
+                          rules.learning_rate], dtype=np.float64),
+                np.array([rules.share_once, -1 if rules.forced is None else rules.forced,
+                          rules.draw_choice, rules.reinforcement], dtype=np.int64)))
+        return self._tables[1]
 
     def _arguments(self, world: World, state: RunState, rules: Rules, counter: Counter
                    ) -> tuple:
         n = world.n
         if self._work is None or self._work[0].shape[1] != n:
             self._work = (np.zeros((5, n), np.int64), np.zeros((2, -(-n // 8) * 8), np.uint8))
-        tb = rules.table
         net = world.network
         tr = world.traits
         return (
@@ -485,18 +502,8 @@ class CompiledEngine:
             tr["activity"], state.state, state.strategy, state.engaged_step,
             state.reached_by, state.engaged_via, state.seen_sharing, state.seen_next,
             state.privacy_concern, state.last_act, state.acts, state.n_exposers,
-            state.exposers,
-            np.ascontiguousarray(np.vstack([tb.benefit, tb.control_loss, tb.identity_risk,
-                                            tb.others_harm, tb.sharing])),
-            np.ascontiguousarray(np.vstack([tb.enabled, tb.strong_only, tb.comparison])),
-            np.ascontiguousarray(rules.p_tie.ravel()), rules.p_tie_audience,
-            np.ascontiguousarray(rules.in_audience.ravel()), rules.attrition_after,
-            np.array([rules.temperature, rules.norm_weight, rules.reshare_prob,
-                      rules.comparison_penalty, rules.broadcast_rate, rules.attrition,
-                      rules.learning_rate], dtype=np.float64),
-            np.array([rules.share_once, -1 if rules.forced is None else rules.forced,
-                      rules.draw_choice, rules.reinforcement], dtype=np.int64),
-            counter.counts, counter.concern, *self._work)
+            state.exposers, *self._rule_tables(rules), counter.counts, counter.concern,
+            *self._work)
 
     def step(self, world: World, state: RunState, rules: Rules, rng: np.random.Generator,
              counter: Counter) -> None:
