@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from diffusion_sim import portable_math
-from diffusion_sim.engines import exact
+from diffusion_sim import bitexact as exact
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -59,7 +59,8 @@ def test_the_compiled_twin_gives_the_same_bits():
 FMA_CHECK = """
 import numba, sys
 from diffusion_sim import default_scenario
-from diffusion_sim.engines import compiled, exact
+from diffusion_sim import bitexact as exact
+from diffusion_sim.engines import compiled
 from diffusion_sim.model import DiffusionModel
 sc = default_scenario().with_overrides({"population.size": 60, "steps": 2,
                                         "transmission.learning_rate": 0.5})

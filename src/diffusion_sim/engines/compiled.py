@@ -54,7 +54,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from diffusion_sim.engines.exact import exp1, next_uniform, pcg_state, put_pcg_state
+from diffusion_sim.bitexact import exp1, next_uniform, pcg_state, put_pcg_state
 from diffusion_sim.rules import Rules
 from diffusion_sim.state import BROADCASTER, STOCKS, Counter, Reach, RunState, State
 from diffusion_sim.world import World

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numba as nb
 import numpy as np
 import scipy.sparse as sp
+
+from diffusion_sim.bitexact import next_uniform, pcg_state, put_pcg_state
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,19 @@ def _unique(x: np.ndarray) -> np.ndarray:
     keep[:1] = True
     np.not_equal(y[1:], y[:-1], out=keep[1:])
     return y[keep]
+
+
+@nb.njit(cache=True)
+def unique_in_place(x: np.ndarray) -> int:
+    """Move the distinct values of a sorted array to its front; returns their count."""
+    if x.size == 0:
+        return 0
+    out = 1
+    for k in range(1, x.size):
+        if x[k] != x[out - 1]:
+            x[out] = x[k]
+            out += 1
+    return out
 
 
 def _unique_first_inverse(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -267,3 +283,85 @@ def from_edges(
     indices[pos] = lo_t
     strong_flags[pos] = s_t
     return Network(indptr, indices, strong_flags, tuple(notes)), counts
+
+
+# ---------------------------------------------------------------------- generated ties
+@nb.njit(cache=True)
+def _csr_kernel(n, src, dst, fraction, draws, source):
+    """The CSR of generated ties in place of a sort of int64 keys (see
+    :func:`from_pairs`): counts, scatters, sorts and de-duplicates each row, then draws
+    the strength of each distinct tie in ascending (min, max) order."""
+    ptr = np.zeros(n + 1, np.int64)
+    loops = 0
+    for e in range(src.shape[0]):
+        a, b = src[e], dst[e]
+        if a == b:
+            loops += 1
+        else:
+            ptr[a + 1] += 1
+            ptr[b + 1] += 1
+    for i in range(n):
+        ptr[i + 1] += ptr[i]
+    indices = np.empty(ptr[n], np.int32)
+    fill = ptr[:n].copy()
+    for e in range(src.shape[0]):
+        a, b = src[e], dst[e]
+        if a != b:
+            indices[fill[a]] = b
+            fill[a] += 1
+            indices[fill[b]] = a
+            fill[b] += 1
+    out = 0
+    for i in range(n):  # sort each row, drop repeats, compact
+        lo, hi = ptr[i], ptr[i + 1]
+        indices[lo:hi].sort()
+        ptr[i] = out
+        prev = -1
+        for k in range(lo, hi):
+            v = indices[k]
+            if v != prev:
+                indices[out] = v
+                out += 1
+                prev = v
+    duplicates = (ptr[n] - out) // 2
+    ptr[n] = out
+    strong = np.zeros(out, np.bool_)
+    if draws:
+        for i in range(n):
+            for k in range(ptr[i], ptr[i + 1]):
+                j = indices[k]
+                if j > i and next_uniform(source) < fraction:
+                    strong[k] = True
+                    lo, hi = ptr[j], ptr[j + 1]  # the same tie seen from j: row j, column i
+                    while lo < hi:
+                        mid = (lo + hi) >> 1
+                        if indices[mid] < i:
+                            lo = mid + 1
+                        else:
+                            hi = mid
+                    strong[lo] = True
+    return ptr, indices, out, strong, loops, duplicates
+
+
+def from_pairs(n: int, src: np.ndarray, dst: np.ndarray, strong_fraction: float | None = None,
+               rng: np.random.Generator | None = None) -> tuple[Network, dict[str, int]]:
+    """A :class:`Network` from generated edge arrays: the same result (and the same
+    strength draws) as :func:`from_edges` without ``strong``, built in compiled code
+    with about a third of its temporaries.
+
+    Beside the inputs it needs the final arrays and two arrays of ``n`` row offsets: a
+    row's ties are scattered into place, then each row is sorted and its repeats
+    dropped, so no array of 64-bit keys is made. With ``rng`` and ``strong_fraction``,
+    one uniform per distinct tie in ascending (min, max) order, as :func:`from_edges`.
+    """
+    if src.shape != dst.shape:
+        raise ValueError("src and dst must have the same length")
+    draws = rng is not None and strong_fraction is not None
+    pcg = pcg_state(rng) if draws else None
+    source = pcg if pcg is not None else (rng if draws else np.zeros(4, np.uint64))
+    ptr, buffer, out, strong, loops, dups = _csr_kernel(
+        n, src, dst, float(strong_fraction or 0.0), draws, source)
+    if pcg is not None:
+        put_pcg_state(rng, pcg)
+    indices = buffer if out == buffer.size else buffer[:out].copy()  # free the repeats' room
+    return Network(ptr, indices, strong), {"self_loops": int(loops), "duplicates": int(dups)}

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from diffusion_sim.network.csr import Network, _unique, from_edges
+from diffusion_sim.network.csr import Network, _unique, from_pairs, unique_in_place
 
 if TYPE_CHECKING:
     from diffusion_sim.scenario import NetworkParams
@@ -54,25 +54,46 @@ def _distinct_pairs(
             return np.divmod(pick, n_b)
         return _decode_triangular(pick, n_a)
     width = n_a if n_b is None else n_b
+    small = np.int32 if max(n_a, width) < 2**31 else np.int64
 
     def draw(k: int) -> np.ndarray:
-        i = rng.integers(0, n_a, size=k)
-        j = rng.integers(0, width, size=k)
-        if n_b is None:
-            ok = i != j
-            return np.minimum(i[ok], j[ok]) * n_a + np.maximum(i[ok], j[ok])
-        return i * n_b + j
+        """Sorted distinct keys of k drawn pairs. The draws are int32 (numpy gives the
+        same values as int64) and the keys are made a block at a time and de-duplicated
+        in place: about 16 bytes per pair at the peak instead of about 50."""
+        i = rng.integers(0, n_a, size=k, dtype=small)
+        j = rng.integers(0, width, size=k, dtype=small)
+        keys = np.empty(k, np.int64)
+        size = 0
+        for lo in range(0, k, 1 << 20):
+            a = i[lo:lo + (1 << 20)].astype(np.int64)
+            b = j[lo:lo + (1 << 20)].astype(np.int64)
+            if n_b is None:
+                ok = a != b
+                a, b = a[ok], b[ok]
+                block = np.minimum(a, b) * n_a + np.maximum(a, b)
+            else:
+                block = a * n_b + b
+            keys[size:size + block.size] = block
+            size += block.size
+        del i, j
+        keys = keys[:size]
+        keys.sort()
+        return keys[:unique_in_place(keys)]
 
-    keys = _unique(draw(m))
+    keys = draw(m)
     while keys.size < m:
-        new = _unique(draw(m - keys.size))
+        new = draw(m - keys.size)
         at = np.searchsorted(keys, new)
         present = keys[np.minimum(at, keys.size - 1)] == new
         new = new[~present]
         if new.size > m - keys.size:  # more than needed: a uniform subset of them
             new = np.sort(rng.choice(new, size=m - keys.size, replace=False))
         keys = np.sort(np.concatenate([keys, new]), kind="stable")  # merges two runs
-    return np.divmod(keys, width)
+    first, second = np.empty(keys.size, small), np.empty(keys.size, small)
+    for lo in range(0, keys.size, 1 << 20):  # decoded a block at a time, as int32
+        q, r = np.divmod(keys[lo:lo + (1 << 20)], width)
+        first[lo:lo + q.size], second[lo:lo + q.size] = q, r
+    return first, second
 
 
 def erdos_renyi(
@@ -322,7 +343,8 @@ def sbm(
     G = int(groups.max()) + 1 if groups.size else 0
     by_group = np.argsort(groups, kind="stable")
     bounds = np.searchsorted(groups[by_group], np.arange(G + 1))
-    members = [by_group[bounds[g] : bounds[g + 1]].astype(np.int64) for g in range(G)]
+    small = np.int32 if groups.size < 2**31 else np.int64
+    members = [by_group[bounds[g] : bounds[g + 1]].astype(small) for g in range(G)]
     sizes = np.array([len(x) for x in members])
     p_in, p_out = sbm_probabilities(sizes, mean_degree, homophily)
     srcs, dsts = [], []
@@ -397,5 +419,6 @@ def build_network(params: NetworkParams, groups: np.ndarray, rng: np.random.Gene
         raise ValueError(f"build_network cannot generate kind {params.kind!r}")
     n = len(groups)
     src, dst = make(n, np.asarray(groups), params, rng)
-    net, _ = from_edges(n, src, dst, strong_fraction=params.strong_fraction, rng=rng)
+    del make
+    net, _ = from_pairs(n, src, dst, strong_fraction=params.strong_fraction, rng=rng)
     return net

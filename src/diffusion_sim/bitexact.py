@@ -1,5 +1,5 @@
-"""What the compiled engine must compute bit for bit as numpy does: numpy's PCG64
-stream (inlined: one 64×64→128-bit multiply per draw) and
+"""Compiled code that reproduces numpy bit for bit: numpy's PCG64 stream (inlined: one
+64×64→128-bit multiply per draw) and
 :func:`diffusion_sim.portable_math.exp` (its scalar twin ``exp1``; no FMA, since LLVM
 does not contract a·b + c without fast-math flags). Both are tested bit-identical to
 their numpy counterparts.
