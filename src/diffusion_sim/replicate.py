@@ -62,7 +62,7 @@ class Result:
 def replicate(scenario: Scenario, seed: int | None, key: tuple[int, ...] = (),
               engine: str = "vectorized") -> Result:
     """Build and run one model to the end and summarise it."""
-    m = DiffusionModel(scenario, seed=seed, key=key, engine=engine).run()
+    m = DiffusionModel(scenario, seed=seed, key=key, engine=engine, collect=None).run()
     return Result(tuple(key), summarize(m), m.counts, m.count_columns, m.counter.concern,
                   m.group_sizes, m.input_notes)
 
