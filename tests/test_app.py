@@ -28,6 +28,7 @@ from diffusion_sim.cli import main
 from diffusion_sim.errors import AppError
 from diffusion_sim.levers import LEVERS, PolicyModel, lever_settings
 from diffusion_sim.scenario import load
+from mesa_seeds import batch_run_seeds
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "experiments" / "scenarios"
@@ -53,9 +54,9 @@ def test_a_lever_at_strength_1_is_the_bundled_policy(lever):
 def test_policy_model_takes_levers_as_keywords_and_batch_run_grades_them():
     import mesa
 
-    rows = mesa.batch_run(PolicyModel, parameters={
+    rows = mesa.batch_run(PolicyModel, **batch_run_seeds({
         "scenario": str(SCENARIOS / "baseline.toml"), "anti_stigma": [0.0, 1.0],
-        "population.size": 200, "steps": 4, "seed": 3},
+        "population.size": 200, "steps": 4}, [3]),
         max_steps=50, number_processes=1, display_progress=False)
     assert [r["anti_stigma"] for r in rows] == [0.0, 1.0]
     assert all(r["Step"] == 4 and "engaged_gap" in r for r in rows)
@@ -282,7 +283,7 @@ def test_app_in_a_real_browser_steps_resets_and_follows_a_slider(server, tmp_pat
             step = page.get_by_role("button", name="Step", exact=True)
             expect(step).to_be_enabled(timeout=30_000)
             imgs = page.locator(".vue-grid-item img")
-            expect(imgs).to_have_count(2, timeout=60_000)  # the network, the four plots
+            expect(imgs).to_have_count(5, timeout=60_000)  # the network and four plots
             expect(page.get_by_text("Scenario: small, 300 people, week 0 of 30")).to_have_count(1)
             reach_before = imgs.nth(1).get_attribute("src")
             print(f"page ready: {time.monotonic() - t0:.1f} s")
@@ -296,7 +297,7 @@ def test_app_in_a_real_browser_steps_resets_and_follows_a_slider(server, tmp_pat
             page.get_by_role("button", name="▶", exact=True).click()
             page.wait_for_function(
                 "() => { const m = document.body.innerText.match(/Step: (\\d+)/);"
-                f" return m && Number(m[1]) >= {PLAY_WEEKS}; }}", timeout=90_000)
+                f" return m && Number(m[1]) >= {PLAY_WEEKS}; }}", timeout=240_000)
             pause = page.get_by_role("button", name="❚❚", exact=True)
             if pause.is_enabled():
                 pause.click()
@@ -332,7 +333,7 @@ def test_app_in_a_real_browser_steps_resets_and_follows_a_slider(server, tmp_pat
             set_slider(page, "People", "End", 1, "5000")
             reset_until(page, "Scenario: small, 5,000 people, week 0 of 30")
             expect(page.get_by_text("Network not drawn", exact=False)).to_have_count(1)
-            expect(imgs).to_have_count(1, timeout=30_000)
+            expect(imgs).to_have_count(4, timeout=30_000)
             step_to(page, 1)
             print(f"large population: {time.monotonic() - t0:.1f} s")
         finally:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from diffusion_sim.model import DiffusionModel
 from diffusion_sim.scenario import default_scenario
+from mesa_seeds import batch_run_seeds
 
 prob = st.floats(0.0, 1.0)
 
@@ -140,7 +141,7 @@ def test_mesa_batch_run_works_on_the_model():
     import mesa
 
     sc = default_scenario().with_overrides({"population.size": 60, "steps": 3})
-    rows = mesa.batch_run(DiffusionModel, parameters={"scenario": sc, "seed": [1, 2]},
+    rows = mesa.batch_run(DiffusionModel, **batch_run_seeds({"scenario": sc}, [1, 2]),
                           number_processes=1, max_steps=3, display_progress=False)
     assert len(rows) >= 2
     assert {"aware", "engaged"} <= set(rows[0])

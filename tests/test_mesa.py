@@ -17,6 +17,7 @@ from diffusion_sim.model import DiffusionModel
 from diffusion_sim.replicate import replicate
 from diffusion_sim.reporters import AGENT_REPORTERS, EQUITY_PER_STEP
 from diffusion_sim.scenario import load
+from mesa_seeds import batch_run_seeds
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "experiments" / "scenarios" / "baseline.toml"
@@ -31,9 +32,9 @@ def same(a: float, b: float) -> bool:
 def test_batch_run_sweeps_a_dotted_parameter_into_a_table_of_plain_values():
     import mesa
 
-    rows = mesa.batch_run(DiffusionModel, parameters={
+    rows = mesa.batch_run(DiffusionModel, **batch_run_seeds({
         "scenario": str(BASELINE), "transmission.transmissibility": [0.05, 1.0],
-        "traits.activity.mean": 0.9, "population.size": 300, "steps": 8, "seed": [1, 2]},
+        "traits.activity.mean": 0.9, "population.size": 300, "steps": 8}, [1, 2]),
         max_steps=100, number_processes=1, display_progress=False)
     assert len(rows) == 4
     for r in rows:

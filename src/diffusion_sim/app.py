@@ -139,37 +139,52 @@ def _series(ax: Any, table: Any, steps: int, title: str,
     for col, (label, colour) in columns.items():
         ax.plot(table.index, table[col] * 100.0, label=label, color=colour)
     ax.set_title(title, fontsize=10)
-    ax.set_xlabel("week", fontsize=8)
-    ax.set_ylabel(ylabel, fontsize=8)
+    ax.set_xlabel("week")
+    ax.set_ylabel(ylabel)
     ax.set_xlim(0, max(steps, 1))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.tick_params(labelsize=7)
     ax.legend(fontsize=7, frameon=False, loc="upper left")
 
 
-@solara.component
-def RunPlots(model: PolicyModel) -> None:
-    """Reach and sustained engagement by group, the gaps and the strategy mix, week by
-    week (one figure: one picture to render per step, not four)."""
+def _plot(model: PolicyModel, title: str, columns: Mapping[str, tuple[str, str]],
+          ylabel: str) -> None:
+    """One figure of :func:`_series` (re-drawn at every step)."""
     update_counter.get()
-    table = model.datacollector.get_model_vars_dataframe()
-    steps = model.scenario.steps
-    groups = {g: GROUP_COLOURS[(g - 1) % len(GROUP_COLOURS)]
-              for g in range(1, model.n_groups + 1)}
-    fig = Figure(figsize=(8, 6.4), layout="constrained")
-    (reach, sustained), (gap, mix) = fig.subplots(2, 2)
-    _series(reach, table, steps, "Reached (ever engaged) by group",
-            {f"engaged_g{g}": (f"group {g}", c) for g, c in groups.items()}, "% of group")
-    _series(sustained, table, steps, "Sustained engagement (engaged now) by group",
-            {f"sustained_g{g}": (f"group {g}", c) for g, c in groups.items()}, "% of group")
-    _series(gap, table, steps, "Gap: least minus most deprived group",
-            {"engaged_gap": ("reached", "#2166ac"), "sustained_gap": ("sustained", "#b2182b")},
-            "percentage points")
-    colours = ("#999999", "#1b9e77", "#7570b3", "#d95f02", "#e7298a", "#66a61e")
-    _series(mix, table, steps, "Strategy mix of the week's decisions",
-            {f"mix_{s}": (s, colours[i % len(colours)])
-             for i, s in enumerate(model.scenario.strategy_names)}, "% of decisions")
+    fig = Figure(figsize=(6, 3.6), layout="constrained")
+    _series(fig.subplots(), model.datacollector.get_model_vars_dataframe(),
+            model.scenario.steps, title, columns, ylabel)
     solara.FigureMatplotlib(fig, format="png")
+
+
+def _by_group(model: PolicyModel, measure: str) -> dict[str, tuple[str, str]]:
+    return {f"{measure}_g{g}": (f"group {g}", GROUP_COLOURS[(g - 1) % len(GROUP_COLOURS)])
+            for g in range(1, model.n_groups + 1)}
+
+
+@solara.component
+def ReachPlot(model: PolicyModel) -> None:
+    _plot(model, "Reached (ever engaged) by group", _by_group(model, "engaged"), "% of group")
+
+
+@solara.component
+def SustainedPlot(model: PolicyModel) -> None:
+    _plot(model, "Sustained engagement (engaged now) by group",
+          _by_group(model, "sustained"), "% of group")
+
+
+@solara.component
+def GapPlot(model: PolicyModel) -> None:
+    _plot(model, "Gap: least minus most deprived group",
+          {"engaged_gap": ("reached", "#2166ac"), "sustained_gap": ("sustained", "#b2182b")},
+          "percentage points")
+
+
+@solara.component
+def MixPlot(model: PolicyModel) -> None:
+    colours = ("#999999", "#1b9e77", "#7570b3", "#d95f02", "#e7298a", "#66a61e")
+    _plot(model, "Strategy mix of the week's decisions",
+          {f"mix_{s}": (s, colours[i % len(colours)])
+           for i, s in enumerate(model.scenario.strategy_names)}, "% of decisions")
 
 
 @solara.component
@@ -191,7 +206,7 @@ def Settings(model: PolicyModel) -> None:
                         else f"{path} = {value}")
 
 
-COMPONENTS = [NetworkView, RunPlots, Settings]
+COMPONENTS = [NetworkView, ReachPlot, SustainedPlot, GapPlot, MixPlot, Settings]
 
 
 @solara.component
