@@ -1,6 +1,7 @@
 # The README's commands. Needs only python3 (3.11+) and make; everything else is
 # installed into .venv by the first target that needs it: `make demo` installs only
-# what the main job needs, `make test` adds the test and MPI extras.
+# what the main job needs, `make test` adds the test, MPI, Dask, app (viz) and browser
+# extras (the app's browser test drives the system's Chromium: apt-get install chromium).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -9,7 +10,7 @@ DEV    := $(VENV)/.installed-dev
 # pytest workers: both cores by default (override: make test JOBS=1)
 JOBS   ?= 2
 
-.PHONY: install demo test bench experiments lint clean
+.PHONY: install demo test bench experiments lint clean app
 
 install: $(CORE)
 
@@ -22,7 +23,7 @@ $(CORE): pyproject.toml | $(BIN)/python
 	touch $(CORE)
 
 $(DEV): pyproject.toml $(CORE)
-	$(BIN)/python -m pip install -q -e ".[dev,mpi]"
+	$(BIN)/python -m pip install -q -e ".[dev,mpi,dask,viz,browser]"
 	touch $(DEV)
 
 ## The main job: the bundled policy scenarios -> results/ (tables, figures, report)
@@ -33,6 +34,11 @@ demo: $(CORE)
 test: $(DEV)
 	$(BIN)/ruff check src tests benchmarks experiments
 	$(BIN)/python -m pytest -q -n $(JOBS) tests
+
+## The interactive app on http://127.0.0.1:8765/ (SCENARIO=path.toml to start from one)
+app: $(CORE)
+	$(BIN)/python -m pip install -q -e ".[viz]"
+	$(BIN)/diffusion-sim app $(SCENARIO)
 
 ## The research experiments (figures and tables under results/<experiment>/)
 experiments: $(CORE)

@@ -61,7 +61,7 @@ def ours(g: nx.Graph, folder: Path, seed: int) -> tuple[float, float, int]:
         "transmission.reshare_prob": 0.0, "traits.receptiveness.mean": 1.0,
         "digital_access.probability": 1.0, "intervention.seed_fraction": 0.01})
     t0 = time.perf_counter()
-    m = DiffusionModel(sc, seed=seed, collect=False)
+    m = DiffusionModel(sc, seed=seed, collect=None)
     t1 = time.perf_counter()
     col = m.count_columns.index("engaged")
     while True:

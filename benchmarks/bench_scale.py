@@ -36,10 +36,10 @@ def one_size(n: int, c: float, steps: int, kind: str) -> dict:
         "population.size": n, "network.mean_degree": c, "network.kind": kind,
         "steps": steps, "intervention.seed_fraction": 0.001})
     DiffusionModel(sc.with_overrides({"population.size": 100, "steps": 2}), seed=1,
-                   collect=False).run()  # load the compiled code before measuring
+                   collect=None).run()  # load the compiled code before measuring
     before = rss_gib()
     t0 = time.perf_counter()
-    m = DiffusionModel(sc, seed=1, collect=False)
+    m = DiffusionModel(sc, seed=1, collect=None)
     build = time.perf_counter() - t0
     after_build = rss_gib()
     t1 = time.perf_counter()

@@ -35,11 +35,11 @@ def scenario(n: int, steps: int, busy: bool = False):
 
 def step_vs_matvec(n: int, steps: int, busy: bool) -> tuple[float, float, float, float]:
     """(mean ratio, median ratio, mean step s, mean mat-vec s) over the run's steps."""
-    m = DiffusionModel(scenario(n, steps, busy), seed=1, collect=False)
+    m = DiffusionModel(scenario(n, steps, busy), seed=1, collect=None)
     A = m.world.network.csr()
     x = np.random.default_rng(0).random(n)
     m.step()  # compiled code loaded, caches warm
-    m = DiffusionModel(scenario(n, steps, busy), seed=1, collect=False)
+    m = DiffusionModel(scenario(n, steps, busy), seed=1, collect=None)
     ratios, st, mv = [], [], []
     for _ in range(steps):
         t0 = time.perf_counter()
@@ -55,7 +55,7 @@ def step_vs_matvec(n: int, steps: int, busy: bool) -> tuple[float, float, float,
 def agents_vs_compiled(n: int, steps: int) -> tuple[float, float, float]:
     times = {}
     for engine in ("compiled", "agents"):
-        m = DiffusionModel(scenario(n, steps), seed=1, engine=engine, collect=False)
+        m = DiffusionModel(scenario(n, steps), seed=1, engine=engine, collect=None)
         per = []
         for _ in range(steps):
             t0 = time.perf_counter()

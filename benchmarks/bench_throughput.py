@@ -59,7 +59,7 @@ def in_process(sc, seconds: float = 10.0) -> tuple[float, float, float]:
     build, run = [], []
     for r in range(30):
         t = time.perf_counter()
-        m = DiffusionModel(sc, seed=1, key=(r,), collect=False)
+        m = DiffusionModel(sc, seed=1, key=(r,), collect=None)
         t1 = time.perf_counter()
         m.run()
         build.append(t1 - t)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from diffusion_sim.model import DiffusionModel
 from diffusion_sim.scenario import default_scenario
+from mesa_seeds import batch_run_seeds
 
 prob = st.floats(0.0, 1.0)
 
@@ -79,7 +80,7 @@ def assert_same_run(sc, seed, fast="compiled"):
             assert np.array_equal(ta[k], tb[k]), f"{k} differs after step {t}"
         assert np.array_equal(a.counts[: t + 2], b.counts[: t + 2]), f"counts differ at {t}"
     assert np.array_equal(a.counter.concern, b.counter.concern)
-    c = DiffusionModel(sc, seed=seed, engine=fast, collect=False).run()
+    c = DiffusionModel(sc, seed=seed, engine=fast, collect=None).run()
     assert np.array_equal(c.counts, a.counts) and np.array_equal(c.counter.concern,
                                                                  a.counter.concern)
     for k, v in a.trajectory().items():
@@ -148,7 +149,7 @@ def test_mesa_batch_run_works_on_the_model():
     import mesa
 
     sc = default_scenario().with_overrides({"population.size": 60, "steps": 3})
-    rows = mesa.batch_run(DiffusionModel, parameters={"scenario": sc, "seed": [1, 2]},
+    rows = mesa.batch_run(DiffusionModel, **batch_run_seeds({"scenario": sc}, [1, 2]),
                           number_processes=1, max_steps=3, display_progress=False)
     assert len(rows) >= 2
     assert {"aware", "engaged"} <= set(rows[0])

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from diffusion_sim import portable_math
 from diffusion_sim import bitexact as exact
+from diffusion_sim import portable_math
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -64,7 +64,7 @@ from diffusion_sim.engines import compiled
 from diffusion_sim.model import DiffusionModel
 sc = default_scenario().with_overrides({"population.size": 60, "steps": 2,
                                         "transmission.learning_rate": 0.5})
-DiffusionModel(sc, seed=1, collect=False).run()   # compiles every kernel
+DiffusionModel(sc, seed=1, collect=None).run()   # compiles every kernel
 exact.exp1(0.5)
 n_fma = n_mul = 0
 for module in (compiled, exact):

@@ -155,6 +155,25 @@ def cmd_slurm(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_app(args: argparse.Namespace) -> int:
+    import os
+    import subprocess
+
+    from diffusion_sim.app_server import check_port, check_viz, server_command
+    from diffusion_sim.scenario import load
+
+    sc = load(args.scenario) if args.scenario else None  # errors before any server starts
+    check_viz()
+    check_port(args.host, args.port)
+    argv, env = server_command(args.scenario, args.host, args.port)
+    where = f"{sc.name} ({args.scenario})" if sc else "the built-in scenario"
+    print(f"diffusion-sim app: {where} on http://{args.host}:{args.port}/ (Ctrl-C stops it)",
+          file=sys.stderr)
+    if hasattr(os, "execve"):
+        os.execve(argv[0], argv, env)  # the server replaces this process (signals go to it)
+    return subprocess.run(argv, env=env, check=False).returncode  # pragma: no cover
+
+
 def _count(least: int) -> Callable[[str], int]:
     """An argparse type: an integer ≥ ``least``."""
     def parse(text: str) -> int:
@@ -262,6 +281,15 @@ def build_parser() -> argparse.ArgumentParser:
     sl.add_argument("--script-dir", dest="script_dir",
                     help="where to write the scripts (default: the output folder)")
     sl.set_defaults(func=cmd_slurm)
+
+    ap = sub.add_parser("app", help="interactive app in the browser (Mesa SolaraViz; "
+                                    "needs the viz extra)")
+    ap.add_argument("scenario", nargs="?", metavar="SCENARIO.toml",
+                    help="the scenario the sliders start from (default: built-in)")
+    ap.add_argument("--host", default="127.0.0.1",
+                    help="address to listen on (default 127.0.0.1: this machine only)")
+    ap.add_argument("--port", type=_count(1), default=8765, help="port (default 8765)")
+    ap.set_defaults(func=cmd_app)
     return p
 
 

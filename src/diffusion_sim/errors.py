@@ -27,3 +27,7 @@ class SweepError(DiffusionSimError):
 
 class OutputError(DiffusionSimError):
     """An output file or folder cannot be written (the message names the path)."""
+
+
+class AppError(DiffusionSimError):
+    """The interactive app cannot start (its extra is missing, the port is taken)."""

@@ -18,38 +18,61 @@ vectorised engine never needs them, so a sweep run does not pay ~450 bytes and
 
 from __future__ import annotations
 
-import mesa
+import inspect
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
 import numpy as np
 
 from diffusion_sim.engines import AgentEngine, Engine, Person, make_engine, run_steps
+from diffusion_sim.errors import ScenarioError
+from diffusion_sim.mesa_api import Network, mesa
+from diffusion_sim.reporters import AGENT_REPORTERS, model_reporters, step_figures
 from diffusion_sim.rules import Rules
-from diffusion_sim.scenario import Scenario, default_scenario
+from diffusion_sim.scenario import Scenario, default_scenario, load
 from diffusion_sim.state import COL, COUNT_COLUMNS, Counter, RunState, StepEvents, count_columns
 from diffusion_sim.world import RunStreams, World, build_world, run_seed_sequence
 
-
-def _fraction(column: str):
-    def reporter(m: DiffusionModel) -> float:
-        return float(m.counts[m.run_state.t, :, m.counter.col[column]].sum() / m.world.n)
-
-    reporter.__name__ = f"{column}_fraction"
-    return reporter
+#: What a model collects per step: nothing (the fast path), the model reporters, or
+#: the model and the agent reporters (see :mod:`diffusion_sim.reporters`).
+COLLECT = (None, "model", "agents")
 
 
-def sharing_acts(m: DiffusionModel) -> int:
-    """Decisions other than avoid in the last step."""
-    first = m.counter.col["decisions_" + m.rules.table.names[1]] if m.rules.table.n > 1 else 0
-    last = m.counter.col["decisions_" + m.rules.table.names[-1]] + 1
-    return int(m.counts[m.run_state.t, :, first:last].sum())
+def scenario_overrides(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Keyword arguments naming scenario settings -> ``{dotted.path: plain value}``.
+
+    A name is the setting's dotted path (``"transmission.transmissibility"``, passed
+    as ``**{...}`` or as a key of ``batch_run``'s parameters) or the same with ``__``
+    for the dots (``transmission__transmissibility=0.5``, a Python identifier). numpy
+    scalars become Python numbers (``np.linspace`` sweeps) and tuples lists.
+    """
+    out: dict[str, Any] = {}
+    for name, value in settings.items():
+        path = name.replace("__", ".")
+        if isinstance(value, np.generic):
+            value = value.item()
+        elif isinstance(value, tuple | np.ndarray):
+            value = [v.item() if isinstance(v, np.generic) else v for v in value]
+        if path in out:
+            raise ScenarioError(f"DiffusionModel: {path} given twice ({name!r})")
+        out[path] = value
+    return out
 
 
-#: Model-level reporters of the DataCollector (one row per step, row 0 = the start).
-MODEL_REPORTERS = {
-    "aware": _fraction("aware"),
-    "engaged": _fraction("engaged"),
-    "peer_engaged": _fraction("peer_engaged"),
-    "sharing_acts": sharing_acts,
-}
+def _seed_from(seed: int | None, rng: object) -> int | None:
+    """The run's seed from Mesa's two names for it (``rng`` since mesa 3.4)."""
+    if rng is None:
+        return seed
+    if seed is not None:
+        raise ScenarioError("DiffusionModel: give seed or rng, not both")
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(2**63))
+    if isinstance(rng, int | np.integer) and not isinstance(rng, bool) and rng >= 0:
+        return int(rng)
+    raise ScenarioError(f"DiffusionModel: rng must be an int >= 0 or a numpy Generator, "
+                        f"got {rng!r}")
 
 
 class DiffusionModel(mesa.Model):
@@ -57,8 +80,9 @@ class DiffusionModel(mesa.Model):
 
     Parameters
     ----------
-    scenario : Scenario, optional
-        The validated parameters (default: :func:`~diffusion_sim.scenario.default_scenario`).
+    scenario : Scenario or str or Path, optional
+        The validated parameters, or the path of a scenario TOML file (default:
+        :func:`~diffusion_sim.scenario.default_scenario`).
     seed : int, optional
         Entropy of the run's ``SeedSequence``; ``None`` draws fresh entropy (recorded
         in ``model.seed_sequence``).
@@ -67,13 +91,20 @@ class DiffusionModel(mesa.Model):
     engine : {"compiled", "agents"}
         The compiled engine (fast, default; ``"vectorized"`` is accepted too) or the
         per-agent reference engine; identical results.
-    collect : bool
-        Fill the Mesa DataCollector after every step (default). ``False`` is the fast
-        path of sweeps and comparisons: no reporter runs, and :meth:`run` runs every
-        step in one compiled call.
-    rng : int, optional
-        What ``mesa.batch_run`` (mesa ≥ 3.4) passes as the replicate's seed: used as
-        ``seed`` when ``seed`` is not given.
+    rng : int or numpy.random.Generator, optional
+        Mesa's name for the seed (mesa ≥ 3.4): an int is used as ``seed``; a Generator
+        gives one draw as the seed. Give ``seed`` or ``rng``, not both.
+    collect : {"model", "agents", None}
+        What the DataCollector records per step: the model reporters (default), the
+        model and the agent reporters, or nothing: the fast path of
+        :func:`~diffusion_sim.replicate.replicate`, where :meth:`run` also runs every
+        step in one compiled call; see :mod:`diffusion_sim.reporters`.
+    **kwargs
+        Scenario settings on top of ``scenario``, by dotted name
+        (``**{"transmission.transmissibility": 0.5}``, which is what ``mesa.batch_run``
+        and SolaraViz pass) or with ``__`` for the dots
+        (``transmission__transmissibility=0.5``). Validated as a scenario file is;
+        ``model.parameters`` holds them.
 
     Attributes
     ----------
@@ -86,26 +117,38 @@ class DiffusionModel(mesa.Model):
     counts : ndarray of int64, shape (steps + 1, n_groups, len(count_columns))
         The per-step, per-group counters (see :func:`~diffusion_sim.state.count_columns`).
     datacollector : mesa.DataCollector
-        Model-level fractions per step (aware, engaged, peer_engaged, sharing_acts).
+        Every headline figure per step (:func:`~diffusion_sim.reporters.model_reporters`)
+        unless ``collect`` is None.
+    grid : mesa.discrete_space.Network
+        Mesa's network space over the people, built on first use (:attr:`grid`).
     """
 
     def __init__(
         self,
-        scenario: Scenario | None = None,
+        scenario: Scenario | str | Path | None = None,
         *,
         seed: int | None = None,
         key: tuple[int, ...] = (),
         engine: str = "compiled",
         rng: object = None,
-        collect: bool = True,
+        collect: str | None = "model",
+        **kwargs: Any,
     ) -> None:
-        if seed is None and isinstance(rng, int | np.integer):
-            seed = int(rng)  # mesa.batch_run >= 3.4 passes the replicate seed as rng
-        self.scenario = scenario if scenario is not None else default_scenario()
+        seed = _seed_from(seed, rng)
+        if collect not in COLLECT:
+            raise ScenarioError(f"DiffusionModel: collect={collect!r} is not one of "
+                                f"{', '.join(map(repr, COLLECT))}")
+        base = (default_scenario() if scenario is None else
+                scenario if isinstance(scenario, Scenario) else load(scenario))
+        self.parameters = scenario_overrides(kwargs)
+        self.scenario = (base.with_overrides(self.parameters, source="DiffusionModel")
+                         if self.parameters else base)
         self.seed_sequence = run_seed_sequence(seed, key)
         streams = RunStreams(self.seed_sequence)
         super().__init__(rng=streams.dynamics)
         self._people: list[Person] | None = None
+        self._grid: Network | None = None
+        self._figures: tuple[int, dict[str, float]] = (-1, {})
         sc = self.scenario
         self.world: World = build_world(sc, streams)
         self.rules = Rules.from_scenario(sc)
@@ -118,7 +161,9 @@ class DiffusionModel(mesa.Model):
         self.engine_name = engine
         self.engine: Engine = make_engine(engine, self._ensure_people)
         self.collect = collect
-        self.datacollector = mesa.DataCollector(model_reporters=MODEL_REPORTERS)
+        self.datacollector = mesa.DataCollector(
+            model_reporters=model_reporters(sc.n_groups, sc.strategy_names) if collect else None,
+            agent_reporters=AGENT_REPORTERS if collect == "agents" else None)
         if collect:
             self.datacollector.collect(self)
 
@@ -163,6 +208,16 @@ class DiffusionModel(mesa.Model):
                 return getattr(self.__dict__["world"], name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
+    @property
+    def figures(self) -> dict[str, float]:
+        """Every headline figure of the current week, from the counters (what the
+        DataCollector's model reporters read; see :mod:`diffusion_sim.reporters`)."""
+        t = self.run_state.t
+        if self._figures[0] != t:
+            self._figures = (t, step_figures(self.counts[t], self.group_sizes,
+                                             self.counter.col, self.rules.table.names))
+        return self._figures[1]
+
     # ------------------------------------------------------------------ agents
     @property
     def agents(self) -> mesa.agent.AgentSet:
@@ -178,6 +233,33 @@ class DiffusionModel(mesa.Model):
     def person(self, index: int) -> Person:
         """The :class:`Person` of row ``index``."""
         return self._ensure_people()[index]
+
+    # ------------------------------------------------------------------ space
+    @property
+    def grid(self) -> Network:
+        """Mesa's :class:`~mesa.discrete_space.Network` over the people (built on first
+        use, so the fast path never pays for it): cell ``i`` is person ``i`` (its only
+        agent, ``person.cell``), and cells are connected along the ties (edge attribute
+        ``strong``). No layout is computed (mesa ≥ 3.5 would run a spring layout by
+        default: ``layout=None``); a drawing brings its own positions.
+        """
+        if self._grid is None:
+            net = self.world.network
+            G = nx.Graph()
+            G.add_nodes_from(range(self.world.n))
+            rows = np.repeat(np.arange(self.world.n), np.diff(net.indptr))
+            upper = rows < net.indices
+            G.add_edges_from(zip(rows[upper].tolist(), net.indices[upper].tolist(),
+                                 ({"strong": bool(x)} for x in net.strong[upper])))
+            options = {"layout": None} if "layout" in inspect.signature(Network).parameters \
+                else {}
+            grid = Network(G, capacity=1, random=self.random, **options)
+            for person, cell in zip(self._ensure_people(), (grid._cells[i] for i in
+                                                             range(self.world.n))):
+                cell.add_agent(person)
+                person.cell = cell
+            self._grid = grid
+        return self._grid
 
     # ------------------------------------------------------------------ stepping
     def step(self) -> None:
@@ -205,7 +287,7 @@ class DiffusionModel(mesa.Model):
     def run(self) -> DiffusionModel:
         """Run all the scenario's steps; returns self (with ``running`` False).
 
-        Without data collection (``collect=False``) the engine runs every remaining
+        Without data collection (``collect=None``) the engine runs every remaining
         step at once (the compiled engine in one call)."""
         if not self.collect:
             run_steps(self.engine, self.world, self.run_state, self.rules, self.rng,

@@ -61,9 +61,9 @@ class Result:
 
 def replicate(scenario: Scenario, seed: int | None, key: tuple[int, ...] = (),
               engine: str = "compiled") -> Result:
-    """Build and run one model to the end (no per-step data collection: the fast path)
-    and summarise it."""
-    m = DiffusionModel(scenario, seed=seed, key=key, engine=engine, collect=False).run()
+    """Build and run one model to the end (no per-step data collection: the fast path,
+    every step in one compiled call) and summarise it."""
+    m = DiffusionModel(scenario, seed=seed, key=key, engine=engine, collect=None).run()
     return Result(tuple(key), summarize(m), m.counts, m.count_columns, m.counter.concern,
                   m.group_sizes, m.input_notes)
 

@@ -16,10 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import mesa
 import numpy as np
 
 from diffusion_sim.decision import AVOID, NO_DECISION, choose, utilities
+from diffusion_sim.mesa_api import mesa
 from diffusion_sim.rules import Rules
 from diffusion_sim.state import (
     BROADCASTER,

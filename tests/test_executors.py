@@ -1,0 +1,110 @@
+"""Any executor: the comparison and sweep runners accept any
+``concurrent.futures.Executor`` (as Mesa 4's ``run_scenarios(executor=...)`` does) and
+give byte-identical results whichever runs them: this process, a plain process pool
+(the default start method, whatever it is), real MPI ranks
+(``mpi4py.futures.MPIPoolExecutor`` under ``mpiexec``) and a Dask cluster
+(``client.get_executor()``).
+
+MPI needs the ``[mpi]`` extra and Dask the ``[dask]`` extra; without them those tests
+skip, saying why (with DIFFUSION_SIM_REQUIRE_HPC=1, set by .ci/run, they fail instead).
+Run as a script (``python -m mpi4py.futures tests/test_executors.py mpi OUT``) this
+module is the MPI job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from concurrent.futures import Executor, ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from diffusion_sim.compare import run_comparison
+from diffusion_sim.scenario import load
+from diffusion_sim.sweep import run_sweep
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC = ROOT / "experiments" / "sweeps" / "hpc_example.toml"
+REQUIRED = os.environ.get("DIFFUSION_SIM_REQUIRE_HPC") == "1"
+SMALL = {"population.size": 300, "steps": 10}
+
+
+def comparison_digest(pool: Executor | None) -> str:
+    """SHA-256 of every replicate's summary and counters of a small comparison."""
+    base = load(ROOT / "experiments" / "scenarios" / "baseline.toml").with_overrides(SMALL)
+    alt = load(ROOT / "experiments" / "scenarios" / "anti_stigma.toml").with_overrides(SMALL)
+    comp = run_comparison(base, [alt], reps=4, seed=5, workers=1, pool=pool)
+    h = hashlib.sha256(json.dumps(comp.runs, sort_keys=True).encode())  # floats by repr
+    for name in comp.counts:
+        for c in comp.counts[name]:
+            h.update(c.tobytes())
+    return h.hexdigest()
+
+
+def sweep_digest(pool: Executor | None, out: Path) -> str:
+    """SHA-256 of the sweep's runs.csv."""
+    run_sweep(SPEC, out, workers=1, pool=pool)
+    return hashlib.sha256((out / "runs.csv").read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def serial(tmp_path_factory):
+    return {"comparison": comparison_digest(None),
+            "sweep": sweep_digest(None, tmp_path_factory.mktemp("serial") / "out")}
+
+
+def test_a_plain_process_pool_gives_the_same_bytes(serial, tmp_path):
+    with ProcessPoolExecutor(2) as pool:  # no mp_context: the global default
+        assert comparison_digest(pool) == serial["comparison"]
+        assert sweep_digest(pool, tmp_path / "out") == serial["sweep"]
+
+
+def need(tool: str) -> str:
+    path = shutil.which(tool) or (str(Path(sys.executable).parent / tool)
+                                  if (Path(sys.executable).parent / tool).exists() else None)
+    if path is None:
+        msg = f"{tool} not found (pip install 'diffusion-sim[mpi]')"
+        if REQUIRED:
+            pytest.fail(f"DIFFUSION_SIM_REQUIRE_HPC=1 but {msg}")
+        pytest.skip(msg)
+    return path
+
+
+@pytest.mark.hpc
+def test_mpi_ranks_give_the_same_bytes(serial, tmp_path):
+    mpiexec = need("mpiexec")
+    res = subprocess.run([mpiexec, "-n", "3", sys.executable, "-m", "mpi4py.futures",
+                          __file__, "mpi", str(tmp_path / "out")],
+                         capture_output=True, text=True, timeout=900, cwd=ROOT)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert json.loads(res.stdout.strip().splitlines()[-1]) == serial
+
+
+@pytest.mark.hpc
+def test_a_dask_cluster_gives_the_same_bytes(serial, tmp_path):
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        msg = "dask.distributed not installed (pip install 'diffusion-sim[dask]')"
+        if REQUIRED:
+            pytest.fail(f"DIFFUSION_SIM_REQUIRE_HPC=1 but {msg}")
+        pytest.skip(msg)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      host="127.0.0.1", dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        pool = client.get_executor()
+        assert comparison_digest(pool) == serial["comparison"]
+        assert sweep_digest(pool, tmp_path / "out") == serial["sweep"]
+
+
+if __name__ == "__main__":  # the MPI job: python -m mpi4py.futures tests/test_executors.py
+    from mpi4py.futures import MPIPoolExecutor
+
+    with MPIPoolExecutor() as mpi:
+        print(json.dumps({"comparison": comparison_digest(mpi),
+                          "sweep": sweep_digest(mpi, Path(sys.argv[2]))}))
