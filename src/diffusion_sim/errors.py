@@ -27,3 +27,7 @@ class SweepError(DiffusionSimError):
 
 class OutputError(DiffusionSimError):
     """An output file or folder cannot be written (the message names the path)."""
+
+
+class ResourceError(DiffusionSimError):
+    """The machine (or batch job) lacks what a run needs, e.g. memory (checked up front)."""

@@ -8,7 +8,6 @@ one sentence each, which every command prints and every report states.
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ import numpy as np
 
 from diffusion_sim.errors import NetworkInputError
 from diffusion_sim.network.csr import Network, _unique_first_inverse, from_edges
+from diffusion_sim.network.text import CsvRows, check_utf8
 
 
 @dataclass
@@ -86,7 +86,7 @@ def read_nodes_file(path: Path, n_groups: int, traits: Sequence[str]) -> NodeTab
     except OSError as exc:
         raise NetworkInputError(f"{path}: cannot read: {exc.strerror}") from None
     with fh:
-        reader = csv.reader(fh)
+        reader = CsvRows(fh, path)
         header = next(reader, None)
         if header is None:
             raise NetworkInputError(f"{path}:1: empty file (expected a header id,group,...)")
@@ -462,6 +462,7 @@ def load_edge_list(
         raise NetworkInputError(f"{path}: cannot read: {exc.strerror}") from None
     with fh:
         for block, line0 in _blocks(fh):
+            check_utf8(block, path, line0)  # ids are text
             parsed = parser.parse(block, line0)
             if parsed is None:
                 continue
