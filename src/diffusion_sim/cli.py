@@ -26,13 +26,71 @@ def _progress_printer(label: str) -> Callable[[int, int], None]:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from diffusion_sim.scenario import load
+    """Check scenario, comparison and sweep files without running anything: every value,
+    and every data file they name (read as a run reads it; its notes printed)."""
+    from diffusion_sim.capacity import available_memory, human, preflight
 
-    for path in args.scenarios:
-        sc = load(path)
-        print(f"{path}: ok ({sc.name}: {sc.n_groups} groups, network {sc.network.kind}, "
-              f"{sc.steps} steps)")
+    for path in args.files:
+        what, scenarios = _load_any(path)
+        needs = preflight(scenarios, check_runs=False)
+        big = needs[0]
+        avail, _ = available_memory()
+        more = f"; more than the {human(avail)} available here" if big.bytes > avail else ""
+        print(f"{path}: ok ({what}; {big.text()}{more})")
+        for note in dict.fromkeys(n for need in needs for n in need.notes):
+            print(f"  note: {note}")
     return 0
+
+
+def _load_any(path: str) -> tuple[str, list]:
+    """A scenario, comparison or sweep file (told apart by its [comparison] or [sweep]
+    table), loaded and checked; returns (a description, the scenarios it runs)."""
+    from diffusion_sim.compare import load_comparison
+    from diffusion_sim.config import read_toml
+    from diffusion_sim.scenario import load
+    from diffusion_sim.sweep import load_spec
+
+    data = read_toml(path)
+    if "comparison" in data:
+        baseline, scenarios, s = load_comparison(path)
+        return (f"comparison of {baseline.name} with {len(scenarios)} scenarios, "
+                f"{s['reps']} paired replications", [baseline, *scenarios])
+    if "sweep" in data:
+        spec = load_spec(path)
+        return (f"sweep {spec.name}: {spec.design} design, {len(spec.points)} points x "
+                f"{spec.replications} replications in {spec.n_chunks} chunks",
+                _sweep_scenarios(spec))
+    sc = load(path)
+    return (f"{sc.name}: {sc.n_groups} groups, network {sc.network.kind}, {sc.steps} steps",
+            [sc])
+
+
+def _sweep_scenarios(spec) -> list:
+    """The scenarios of a sweep to check before it runs: the base, and the largest
+    design point of each network kind or data file the sweep varies
+    (:func:`~diffusion_sim.capacity.largest_points`)."""
+    from diffusion_sim.capacity import largest_points
+
+    base = spec.base.with_overrides(spec.overrides, source=spec.source)
+    return [base, *(spec.scenario(k) for k in largest_points(base, spec.points))]
+
+
+def _preflight(args: argparse.Namespace, scenarios: Sequence, jobs: int | None = None
+               ) -> None:
+    """Before anything runs or is written: read and check every data file, and refuse
+    (one line) runs that would not fit in memory (:mod:`diffusion_sim.capacity`)."""
+    from diffusion_sim.capacity import preflight
+    from diffusion_sim.replicate import available_cores
+
+    if getattr(args, "executor", "local") == "mpi":
+        concurrent = 1  # per rank: the ranks may be on other nodes
+    else:
+        concurrent = args.workers or available_cores()
+        if jobs is not None:
+            concurrent = min(concurrent, max(jobs, 1))
+    limit = (args.max_memory, "--max-memory") if args.max_memory else None
+    preflight(scenarios, concurrent=concurrent, engine=getattr(args, "engine", "vectorized"),
+              limit=limit)
 
 
 def cmd_describe(args: argparse.Namespace) -> int:
@@ -58,6 +116,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from diffusion_sim.scenario import load
 
     sc = load(args.scenario)
+    _preflight(args, [sc], jobs=args.reps)
     out = Path(args.out) if args.out else Path("results") / sc.name
     replacing = _replacing(out)
     done = run_replications(sc, args.reps, DEFAULT_SEED if args.seed is None else args.seed,
@@ -78,10 +137,13 @@ def _print_notes(notes: dict[str, Sequence[str]]) -> None:
 
 
 def _replacing(out: Path) -> str:
-    """Check ``out`` before any work; the note to print if it holds earlier results."""
+    """Check ``out`` before any work (it can be written, the disk is not full); the
+    note to print if it holds earlier results."""
+    from diffusion_sim.capacity import check_disk
     from diffusion_sim.store import check_output_folder, written_by_us
 
     check_output_folder(out)
+    check_disk(out)
     return " (replaced the earlier results there)" if written_by_us(out) else ""
 
 
@@ -105,6 +167,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     s = resolve_settings(file_settings, reps=args.reps, seed=args.seed,
                          ci_width=args.ci_width, max_reps=args.max_reps,
                          min_cell_count=args.min_cell_count)
+    _preflight(args, [baseline, *scenarios])
     name = s["name"] or f"{baseline.name}_comparison"
     out = Path(args.out) if args.out else Path("results") / name
     replacing = _replacing(out)
@@ -123,14 +186,24 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from diffusion_sim.sweep import load_spec, parse_shard, run_sweep
+    from diffusion_sim.capacity import check_disk
+    from diffusion_sim.replicate import mpi_pool
+    from diffusion_sim.sweep import load_spec, parse_shard, run_sweep, shard_from_env
 
     spec = load_spec(args.spec)
     out = Path(args.out) if args.out else Path("results") / spec.name
-    shard = parse_shard(args.shard) if args.shard else None
-    label = f"sweep {spec.name}" + (f" shard {args.shard}" if args.shard else "")
-    res = run_sweep(args.spec, out, workers=args.workers, resume=args.resume, shard=shard,
-                    executor_kind=args.executor, progress=_progress_printer(label))
+    shard = parse_shard(args.shard) if args.shard else shard_from_env()
+    mine = len(range(shard[0], spec.n_chunks, shard[1])) if shard else spec.n_chunks
+    _preflight(args, _sweep_scenarios(spec), jobs=mine)
+    check_disk(out)
+    label = f"sweep {spec.name}" + (f" shard {shard[0]}/{shard[1]}" if shard else "")
+    pool = mpi_pool() if args.executor == "mpi" else None  # refused here, not mid-sweep
+    try:
+        res = run_sweep(args.spec, out, workers=args.workers, resume=args.resume,
+                        shard=shard, pool=pool, progress=_progress_printer(label))
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     what = "results" if res["complete"] else "chunks (merge with: diffusion-sim merge DIR)"
     fixed = f" ({res['repaired']} damaged chunks rerun)" if res["repaired"] else ""
     print(f"{label}: {res['runs_done']} runs now{fixed}, {res['runs_total']} in all; "
@@ -150,7 +223,8 @@ def cmd_slurm(args: argparse.Namespace) -> int:
 
     _, _, howto = write_slurm_scripts(
         args.spec, tasks=args.tasks, out=args.out, partition=args.partition, time=args.time,
-        mem=args.mem, cpus_per_task=args.cpus_per_task, script_dir=args.script_dir)
+        mem=args.mem, cpus_per_task=args.cpus_per_task, script_dir=args.script_dir,
+        account=args.account, job_name=args.job_name, sbatch_options=args.sbatch_option or ())
     print(howto)
     return 0
 
@@ -198,12 +272,32 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _size(text: str) -> int:
+    """An argparse type: a memory size such as 500M, 64G or 1.5T."""
+    from diffusion_sim.capacity import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line and exit status 2 (no usage dump)."""
+    """argparse, but a usage error is one line like every other error
+    (``diffusion-sim: error: run: argument --seed: ...``) and exit status 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        command = self.prog.partition(" ")[2]
+        where = f"{command}: " if command else ""
+        _error(f"{where}{message}")
         raise SystemExit(2)
+
+
+def _error(message: str) -> None:
+    """Print ``diffusion-sim: error: MESSAGE`` as one line: a newline or other control
+    character in it (from a file name, a value) is shown as its escape."""
+    shown = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in message)
+    print(f"diffusion-sim: error: {shown}", file=sys.stderr)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -214,8 +308,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    v = sub.add_parser("validate", help="check scenario files without running them")
-    v.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml")
+    v = sub.add_parser("validate", help="check scenario, comparison or sweep files (and "
+                       "the data files they name) without running them")
+    v.add_argument("files", nargs="+", metavar="FILE.toml")
     v.set_defaults(func=cmd_validate)
 
     d = sub.add_parser("describe", help="list every scenario key: type, range, default, meaning")
@@ -224,6 +319,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     seed = {"type": _count(0), "help": "seed (entropy) of the runs (default 20261122)"}
     workers = {"type": _count(1), "help": "processes (default: all cores this job may use)"}
+    memory = {"type": _size, "dest": "max_memory", "metavar": "SIZE",
+              "help": "memory the runs may use, e.g. 64G (default: what is available: "
+                      "MemAvailable or the job's cgroup limit; or DIFFUSION_SIM_MAX_MEMORY); "
+                      "runs estimated to need more are refused before they start"}
     r = sub.add_parser("run", help="run replications of one scenario")
     r.add_argument("scenario", metavar="SCENARIO.toml")
     r.add_argument("--reps", type=_count(1), default=10, help="replications (default 10)")
@@ -232,6 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="compiled (fast; vectorized is its old name) or agents (the per-agent reference)")
     r.add_argument("--workers", **workers)
     r.add_argument("--out", help="output folder (default results/<scenario name>)")
+    r.add_argument("--max-memory", **memory)
     r.set_defaults(func=cmd_run)
 
     c = sub.add_parser(
@@ -251,6 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--min-cell-count", type=_count(1), dest="min_cell_count",
                    help="suppress per-group cells below this count with user files (10)")
     c.add_argument("--out", help="output folder (default results/<name>)")
+    c.add_argument("--max-memory", **memory)
     c.set_defaults(func=cmd_compare)
 
     w = sub.add_parser("sweep", help="run a parameter sweep (resumable, shardable)")
@@ -264,6 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "SLURM_ARRAY_TASK_ID/COUNT when set)")
     w.add_argument("--executor", choices=("local", "mpi"), default="local",
                    help="mpi: mpi4py.futures.MPIPoolExecutor (run under mpiexec)")
+    w.add_argument("--max-memory", **memory)
     w.set_defaults(func=cmd_sweep)
 
     mg = sub.add_parser("merge", help="join a sharded sweep's chunks; list missing runs")
@@ -275,8 +377,15 @@ def build_parser() -> argparse.ArgumentParser:
     sl.add_argument("--tasks", type=_count(1), required=True, help="array tasks (shards)")
     sl.add_argument("--out", help="sweep output folder (default results/<sweep name>)")
     sl.add_argument("--partition")
-    sl.add_argument("--time", default="01:00:00", help="per task (default 01:00:00)")
-    sl.add_argument("--mem", default="2G", help="per task (default 2G)")
+    sl.add_argument("--account", help="account to charge (sbatch --account)")
+    sl.add_argument("--job-name", dest="job_name",
+                    help="job name (default ds-<sweep name>; the merge job adds -merge)")
+    sl.add_argument("--time", default="01:00:00",
+                    help="per task, a Slurm time: MM, HH:MM:SS or D-HH:MM:SS (default 01:00:00)")
+    sl.add_argument("--mem", default="2G", help="per task, e.g. 2G or 500M (default 2G)")
+    sl.add_argument("--sbatch-option", action="append", dest="sbatch_option", metavar="OPT",
+                    help="an extra #SBATCH line for both jobs, e.g. --sbatch-option --qos=short "
+                         "(repeatable)")
     sl.add_argument("--cpus-per-task", type=_count(1), default=1, dest="cpus_per_task")
     sl.add_argument("--script-dir", dest="script_dir",
                     help="where to write the scripts (default: the output folder)")
@@ -293,12 +402,24 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _glue(argv: Sequence[str]) -> list[str]:
+    """``--sbatch-option --qos=short`` as ``--sbatch-option=--qos=short`` (argparse
+    would read a value that starts with ``--`` as the next option)."""
+    out: list[str] = []
+    for arg in argv:
+        if out and out[-1] == "--sbatch-option" and arg.startswith("-"):
+            out[-1] = f"--sbatch-option={arg}"
+        else:
+            out.append(arg)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(_glue(sys.argv[1:] if argv is None else argv))
     try:
         return int(args.func(args) or 0)
     except DiffusionSimError as exc:
-        print(f"diffusion-sim: error: {exc}", file=sys.stderr)
+        _error(str(exc))
         return 2
     except KeyboardInterrupt:
         print("diffusion-sim: interrupted", file=sys.stderr)

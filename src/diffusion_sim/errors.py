@@ -31,3 +31,7 @@ class OutputError(DiffusionSimError):
 
 class AppError(DiffusionSimError):
     """The interactive app cannot start (its extra is missing, the port is taken)."""
+
+
+class ResourceError(DiffusionSimError):
+    """The machine (or batch job) lacks what a run needs, e.g. memory (checked up front)."""

@@ -265,6 +265,9 @@ def output_folder(path: str | Path) -> Iterator[Path]:
         raise _fail(stage, exc) from None
     try:
         yield stage
+    except OutputError as exc:  # name the folder the user asked for, not the staging one
+        shutil.rmtree(stage, ignore_errors=True)
+        raise OutputError(str(exc).replace(str(stage), str(final))) from None
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise

@@ -123,3 +123,42 @@ def build_world(scenario: Scenario, streams: RunStreams) -> World:
     notes = (*(nodes.notes if nodes is not None else ()), *net.notes)  # node file, then ties
     return World(network=net, population=pop, seeds=seeds, notes=notes,
                  n_groups=sc.n_groups)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a scenario's data files hold, read and checked without building a run.
+
+    Attributes
+    ----------
+    people : int, the number of people (the node file's or edge list's; else
+        ``population.size``)
+    directed_ties : int or None, ties counted in both directions (2 per distinct
+        undirected tie), from the edge list; None for a generated network
+    notes : tuple of str, what reading the files did (dropped self-loops, ...)
+    """
+
+    people: int
+    directed_ties: int | None
+    notes: tuple[str, ...]
+
+
+def read_inputs(scenario: Scenario) -> Inputs:
+    """Read and check the data files a scenario names (``network.edges_file``,
+    ``population.nodes_file``) exactly as a run reads them, and nothing else: no
+    network is generated, nobody is simulated.
+
+    Raises :class:`~diffusion_sim.errors.NetworkInputError` (one line naming file and
+    line) for a missing, unreadable, binary or malformed file.
+    """
+    sc = scenario
+    nodes = None
+    if sc.population.nodes_file:
+        nodes = read_nodes_file(sc.resolve_path(sc.population.nodes_file), sc.n_groups, TRAITS)
+    if sc.network.kind == "edgelist":
+        net, _, _ = load_edge_list(
+            sc.resolve_path(sc.network.edges_file), sc.network.strong_threshold, nodes,
+            sc.n_groups, sc.population.group_shares, np.random.default_rng(0))
+        return Inputs(net.n, int(net.indices.size), net.notes)
+    people = len(nodes.ids) if nodes is not None else sc.population.size
+    return Inputs(people, None, tuple(nodes.notes) if nodes is not None else ())

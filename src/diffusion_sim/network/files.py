@@ -49,6 +49,7 @@ from diffusion_sim.network.edge_format import (
     uncomment,
 )
 from diffusion_sim.network.node_file import NodeTable, read_nodes_file
+from diffusion_sim.network.text import check_utf8
 
 __all__ = ["HEADER_MODES", "NodeTable", "load_edge_list", "read_nodes_file"]
 
@@ -252,6 +253,7 @@ def _read_ties(path: Path, parser: _EdgeParser, index: _IdIndex):
     src_parts, dst_parts, strong_parts, line_parts = [], [], [], []
     with open(path, "rb") as fh:
         for block, line0 in _blocks(fh):
+            check_utf8(block, path, line0)  # ids are text
             parsed = parser.parse(block, line0)
             if parsed is None:
                 continue

@@ -7,7 +7,6 @@ notes, one sentence each, which every command prints and every report states.
 
 from __future__ import annotations
 
-import csv
 import difflib
 import math
 from collections.abc import Sequence
@@ -17,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from diffusion_sim.errors import NetworkInputError
+from diffusion_sim.network.text import CsvRows
 
 
 @dataclass
@@ -156,7 +156,7 @@ def read_nodes_file(path: Path, n_groups: int, traits: Sequence[str]) -> NodeTab
     except OSError as exc:
         raise NetworkInputError(f"{path}: cannot read: {exc.strerror}") from None
     with fh:
-        reader = csv.reader(fh)
+        reader = CsvRows(fh, path)
         header = next(reader, None)
         if header is None:
             raise NetworkInputError(f"{path}:1: empty file (expected a header id,group,...)")

@@ -7,6 +7,7 @@ switch), so importing or using this module changes no global matplotlib state.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,7 @@ from matplotlib.figure import Figure
 from scipy import stats
 
 from diffusion_sim.measures import group_tag
+from diffusion_sim.store import write_bytes
 
 if TYPE_CHECKING:
     from diffusion_sim.compare import Comparison
@@ -29,6 +31,24 @@ STRATEGY_COLOURS = {"avoid": "#999999", "allocate": "#0072B2", "embed": "#009E73
 _MORE_COLOURS = ("#CC79A7", "#56B4E9", "#E69F00", "#000000")
 
 
+def literal(text: str) -> str:
+    """``text`` as matplotlib must print it: literally.
+
+    Matplotlib reads a label with a pair of ``$`` as mathtext (``$x^2$`` would print
+    x², an invalid one such as ``$x^$`` fails when the figure is saved); each ``$`` is
+    escaped (``\\$``, which matplotlib prints as ``$``). Control characters (a newline,
+    a tab) are shown as their escapes (``\\n``), so a name stays on one line.
+    """
+    shown = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+                    for ch in text)
+    return shown.replace("$", r"\$")
+
+
+def _name(text: str) -> str:
+    """A scenario name as a label: ``_`` read as a space, printed literally."""
+    return literal(text.replace("_", " "))
+
+
 def strategy_colour(name: str, code: int) -> str:
     """The colour of a strategy (fixed for the default four)."""
     return STRATEGY_COLOURS.get(name, _MORE_COLOURS[code % len(_MORE_COLOURS)])
@@ -39,6 +59,15 @@ def _subplots(nrows: int = 1, ncols: int = 1, *, figsize: tuple[float, float],
     """``pyplot.subplots`` without pyplot: a standalone Figure and its axes."""
     fig = Figure(figsize=figsize, dpi=dpi)
     return fig, fig.subplots(nrows, ncols, squeeze=squeeze, **kw)
+
+
+def _save(fig: Figure, path: Path) -> None:
+    """Render ``fig`` (format from the file suffix) and write it through the store:
+    atomically, with the user's umask, and a full disk or read-only folder as one
+    :class:`~diffusion_sim.errors.OutputError` line."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format=Path(path).suffix.lstrip(".") or "png")
+    write_bytes(path, buf.getvalue())
 
 
 def _mean(values: Sequence[float]) -> float:
@@ -85,9 +114,10 @@ def reach_by_group_figure(series: Sequence[dict[str, Any]], path: Path, title: s
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
     ax.legend(frameon=False, fontsize=8)
-    ax.set_title(title or f"Reach over time by group ({len(reps)} replicates)", fontsize=10)
+    ax.set_title(literal(title) or f"Reach over time by group ({len(reps)} replicates)",
+                 fontsize=10)
     fig.tight_layout()
-    fig.savefig(path)
+    _save(fig, path)
 
 
 def strategy_mix_figure(runs: Sequence[dict[str, Any]], strategies: Sequence[str],
@@ -101,15 +131,16 @@ def strategy_mix_figure(runs: Sequence[dict[str, Any]], strategies: Sequence[str
         vals = np.array([_mean([r.get(f"mix_{s}{suf}", np.nan) for r in runs])
                          for suf in suffixes])
         vals = np.nan_to_num(vals)
-        ax.bar(labels, 100 * vals, bottom=100 * bottom, color=strategy_colour(s, code), label=s)
+        ax.bar(labels, 100 * vals, bottom=100 * bottom, color=strategy_colour(s, code),
+               label=literal(s))
         bottom += vals
     ax.set_ylabel("share of decisions to share (%)")
     ax.set_ylim(0, 100)
     ax.legend(frameon=False, fontsize=8, ncol=4, loc="upper center",
               bbox_to_anchor=(0.5, -0.12))
-    ax.set_title(title or "Strategy mix", fontsize=10)
+    ax.set_title(literal(title) or "Strategy mix", fontsize=10)
     fig.tight_layout()
-    fig.savefig(path)
+    _save(fig, path)
 
 
 def sobol_figure(table: Sequence[dict[str, Any]], path: Path, title: str = "") -> None:
@@ -132,17 +163,17 @@ def sobol_figure(table: Sequence[dict[str, Any]], path: Path, title: str = "") -
             ax.errorbar(val, y + offset, xerr=[np.clip(val - lo, 0, None),
                                                np.clip(hi - val, 0, None)],
                         fmt="none", ecolor="#333", capsize=2, lw=0.8)
-        ax.set_title(o.replace("_", " "), fontsize=10)
+        ax.set_title(_name(o), fontsize=10)
         ax.set_xlabel("Sobol index (share of output variance)")
         ax.axvline(0, color="#444", lw=0.6)
         ax.grid(alpha=0.3, axis="x")
-    axes[0][0].set_yticks(y, [p.replace("traits.", "").replace("transmission.", "")
+    axes[0][0].set_yticks(y, [literal(p.replace("traits.", "").replace("transmission.", ""))
                              for p in params], fontsize=8)
     axes[0][0].invert_yaxis()
     axes[0][0].legend(frameon=False, fontsize=8)
-    fig.suptitle(title or "Sobol sensitivity indices", fontsize=11)
+    fig.suptitle(literal(title) or "Sobol sensitivity indices", fontsize=11)
     fig.tight_layout()
-    fig.savefig(path)
+    _save(fig, path)
 
 def _panels(n: int, height: float, **kw: Any) -> tuple[Any, np.ndarray]:
     """A grid of up to 3 columns for ``n`` small multiples (unused cells hidden)."""
@@ -175,7 +206,7 @@ def comparison_reach_figure(comp: Comparison, path: Path, hidden: set[int]) -> N
                     axis=0, ddof=1) / np.sqrt(frac.shape[0])
                 ax.fill_between(x, 100 * (mean - half), 100 * (mean + half), color=colour,
                                 alpha=0.2, lw=0)
-        ax.set_title(sc.name.replace("_", " "), fontsize=10)
+        ax.set_title(_name(sc.name), fontsize=10)
         ax.grid(alpha=0.3)
     for ax in axes[:, 0]:
         ax.set_ylabel("engaged (% of group)")
@@ -186,7 +217,7 @@ def comparison_reach_figure(comp: Comparison, path: Path, hidden: set[int]) -> N
     fig.suptitle("Reach over time by group (mean, 95 % interval across replicates)",
                  fontsize=11)
     fig.tight_layout(rect=(0, 0.06, 1, 0.95))
-    fig.savefig(path)
+    _save(fig, path)
 
 
 def gap_over_time_figure(comp: Comparison, path: Path) -> None:
@@ -201,7 +232,7 @@ def gap_over_time_figure(comp: Comparison, path: Path) -> None:
         x = np.arange(gap.shape[1])
         colour = OKABE_ITO[i % len(OKABE_ITO)]
         ax.plot(x, mean, color=colour, lw=2 if i == 0 else 1.5,
-                ls="-" if i else "--", label=sc.name.replace("_", " "))
+                ls="-" if i else "--", label=_name(sc.name))
         if gap.shape[0] > 1:
             half = stats.t.ppf(0.975, gap.shape[0] - 1) * gap.std(axis=0, ddof=1) / np.sqrt(
                 gap.shape[0])
@@ -213,7 +244,7 @@ def gap_over_time_figure(comp: Comparison, path: Path) -> None:
     ax.legend(frameon=False, fontsize=8)
     ax.set_title("How the gap between groups develops (mean, 95 % interval)", fontsize=10)
     fig.tight_layout()
-    fig.savefig(path)
+    _save(fig, path)
 
 
 def reach_equity_figure(comp: Comparison, path: Path) -> None:
@@ -228,7 +259,7 @@ def reach_equity_figure(comp: Comparison, path: Path) -> None:
                     xerr=[[100 * (x["mean"] - x["low"])], [100 * (x["high"] - x["mean"])]],
                     yerr=[[100 * (y["mean"] - y["low"])], [100 * (y["high"] - y["mean"])]],
                     fmt="o", color=colour, ms=7, capsize=3,
-                    label=sc.name.replace("_", " "))
+                    label=_name(sc.name))
     ax.axhline(0, color="#444", lw=0.8)
     ax.set_xlabel("people engaged (% of everybody) → more reach")
     ax.set_ylabel("gap: least − most deprived group (pp) → less equal")
@@ -236,7 +267,7 @@ def reach_equity_figure(comp: Comparison, path: Path) -> None:
     ax.legend(frameon=False, fontsize=8, loc="best")
     ax.set_title("Reach vs equity: each scenario with 95 % intervals", fontsize=10)
     fig.tight_layout()
-    fig.savefig(path)
+    _save(fig, path)
 
 
 def comparison_mix_figure(comp: Comparison, path: Path, hidden: set[int]) -> None:
@@ -253,9 +284,9 @@ def comparison_mix_figure(comp: Comparison, path: Path, hidden: set[int]) -> Non
             keys = [f"mix_{s}"] + [f"mix_{s}_g{g}" for g in groups]
             vals = np.nan_to_num([_mean([r[k] for r in runs]) for k in keys])
             ax.bar(labels, 100 * vals, bottom=100 * bottom, color=strategy_colour(s, code),
-                   label=s)
+                   label=literal(s))
             bottom += vals
-        ax.set_title(sc.name.replace("_", " "), fontsize=10)
+        ax.set_title(_name(sc.name), fontsize=10)
         ax.set_ylim(0, 100)
     for ax in axes[:, 0]:
         ax.set_ylabel("% of decisions")
@@ -263,7 +294,7 @@ def comparison_mix_figure(comp: Comparison, path: Path, hidden: set[int]) -> Non
     fig.legend(handles, lab, loc="lower center", ncol=4, frameon=False, fontsize=8)
     fig.suptitle("Strategy mix by group (g1 = most deprived)", fontsize=11)
     fig.tight_layout(rect=(0, 0.06, 1, 0.95))
-    fig.savefig(path)
+    _save(fig, path)
 
 
 #: The panels of the difference figure: (metric, title).
@@ -294,9 +325,9 @@ def difference_figure(comp: Comparison, path: Path) -> None:
         ax.set_title(title, fontsize=10)
         ax.grid(alpha=0.3, axis="x")
     for ax in axes[:, 0]:
-        ax.set_yticks(range(len(names)), [n.replace("_", " ") for n in names])
+        ax.set_yticks(range(len(names)), [_name(n) for n in names])
     axes[0, 0].invert_yaxis()
     fig.suptitle("Paired difference from the baseline (95 % interval; blue = excludes 0)",
                  fontsize=10)
     fig.tight_layout()
-    fig.savefig(path)
+    _save(fig, path)

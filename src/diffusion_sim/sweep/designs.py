@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +39,23 @@ class Parameter:
     def value(self, x: float) -> float | int:
         """A sampled value as the scenario wants it: integer settings are rounded."""
         return round(float(x)) if self.integer else float(x)
+
+
+#: Most design points a sweep may have: every point is held in memory and listed in
+#: the manifest, so a mistyped ``samples = 100000000`` is refused, not left to hang.
+MAX_POINTS = 1_000_000
+
+
+def n_points(spec: SweepSpec) -> int:
+    """How many points :func:`expand` will make, computed without making them."""
+    ps = spec.parameters
+    if spec.design == "grid":
+        return math.prod(len(p.levels) for p in ps)
+    if spec.design == "lhs":
+        return spec.samples
+    if spec.design == "sobol":
+        return spec.samples * (len(ps) + 2)
+    return 1 + sum(len(p.levels) or p.n for p in ps)
 
 
 def expand(spec: SweepSpec) -> list[dict[str, Any]]:

@@ -40,7 +40,7 @@ from diffusion_sim.errors import ScenarioError, SweepError
 from diffusion_sim.replicate import DEFAULT_SEED
 from diffusion_sim.scenario import Scenario, load
 from diffusion_sim.store import sha256_file, sha256_json
-from diffusion_sim.sweep.designs import DESIGNS, Parameter, expand
+from diffusion_sim.sweep.designs import DESIGNS, MAX_POINTS, Parameter, expand, n_points
 from diffusion_sim.version import SEMANTICS
 
 #: The ``[sweep]`` settings, with their defaults.
@@ -196,6 +196,9 @@ def load_spec(path: str | Path) -> SweepSpec:
     spec = SweepSpec(head["name"], str(path), text, base, head["seed"], head["replications"],
                      design, samples, head["outputs"], head["chunk_size"], overrides,
                      tuple(params))
+    if n_points(spec) > MAX_POINTS:
+        raise fail("sweep", f"the {design} design has {n_points(spec):,} points, more than "
+                   f"{MAX_POINTS:,}; use fewer samples, levels or n")
     return SweepSpec(**{**spec.__dict__, "points": tuple(expand(spec))})
 
 
