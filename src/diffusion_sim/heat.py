@@ -482,7 +482,9 @@ def theil_decomposition(
     if not keep.any():
         raise ValueError("at least one weight must be > 0")
     x, g, w = x[keep], g[keep], w[keep]
-    w = w / w.max()  # only relative weights matter; this keeps tiny ones from underflowing
+    w = w / w.max()  # only relative weights matter
+    tiny = w > 0  # a weight below 1e-308 of the largest contributes nothing: drop it
+    x, g, w = x[tiny], g[tiny], w[tiny]
 
     _, inv = np.unique(g, return_inverse=True)
     inv = inv.ravel()
