@@ -402,7 +402,8 @@ def theil_decomposition(
         order of the groups plays no part in these measures.
     weights : array_like of float >= 0, shape (N,), optional
         :math:`w_i`, frequency or sampling weights (default 1 each). People with weight
-        0 are left out.
+        0, or below 1e-150 of the largest weight (whose products would underflow), are
+        left out.
     multiplier : float, default 1000
         Every returned index is multiplied by this; the default is HEAT's scaling, so
         that ``ti_between`` / ``mld_between`` equal ``ti`` / ``mld`` of
@@ -483,8 +484,10 @@ def theil_decomposition(
         raise ValueError("at least one weight must be > 0")
     x, g, w = x[keep], g[keep], w[keep]
     w = w / w.max()  # only relative weights matter
-    tiny = w > 0  # a weight below 1e-308 of the largest contributes nothing: drop it
-    x, g, w = x[tiny], g[tiny], w[tiny]
+    # a weight below 1e-150 of the largest contributes nothing to any measure but can
+    # underflow (weight x value) to 0 and make a group mean 0/0: treat it as 0
+    big = w >= 1e-150
+    x, g, w = x[big], g[big], w[big]
 
     _, inv = np.unique(g, return_inverse=True)
     inv = inv.ravel()
