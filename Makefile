@@ -9,6 +9,8 @@ CORE   := $(VENV)/.installed-core
 DEV    := $(VENV)/.installed-dev
 # pytest workers: both cores by default (override: make test JOBS=1)
 JOBS   ?= 2
+# the scenario `make app` starts from
+SCENARIO ?= experiments/app/small.toml
 
 .PHONY: install demo test bench experiments lint clean app
 
