@@ -27,3 +27,7 @@ class SweepError(DiffusionSimError):
 
 class OutputError(DiffusionSimError):
     """An output file or folder cannot be written (the message names the path)."""
+
+
+class CalibrationError(DiffusionSimError):
+    """A calibration spec or targets file is invalid, or a calibration cannot run/resume."""
