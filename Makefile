@@ -1,6 +1,6 @@
 # The README's commands. Needs only python3 (3.11+) and make; everything else is
 # installed into .venv by the first target that needs it: `make demo` installs only
-# what the main job needs, `make test` adds the test and MPI extras.
+# what the main job needs, `make test` adds the test, MPI and calibration extras.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -9,7 +9,9 @@ DEV    := $(VENV)/.installed-dev
 # pytest workers: both cores by default (override: make test JOBS=1)
 JOBS   ?= 2
 
-.PHONY: install demo test bench experiments lint clean
+CALIB  := $(VENV)/.installed-calib
+
+.PHONY: install demo test bench experiments calibration lint clean
 
 install: $(CORE)
 
@@ -22,7 +24,7 @@ $(CORE): pyproject.toml | $(BIN)/python
 	touch $(CORE)
 
 $(DEV): pyproject.toml $(CORE)
-	$(BIN)/python -m pip install -q -e ".[dev,mpi]"
+	$(BIN)/python -m pip install -q -e ".[dev,mpi,calib]"
 	touch $(DEV)
 
 ## The main job: the bundled policy scenarios -> results/ (tables, figures, report)
@@ -42,6 +44,17 @@ experiments: $(CORE)
 	$(BIN)/diffusion-sim sweep experiments/sensitivity/sweep.toml --out results/sensitivity --resume
 	$(BIN)/diffusion-sim compare experiments/motivation/comparison.toml --out results/motivation
 	$(BIN)/python experiments/reinforcement/run.py results/reinforcement
+
+## Calibration: the illustrative example and the coverage experiment (needs the calib
+## extra: pyabc, optuna; the coverage run takes tens of minutes on 2 cores)
+$(CALIB): pyproject.toml $(CORE)
+	$(BIN)/python -m pip install -q -e ".[calib]"
+	touch $(CALIB)
+
+calibration: $(CALIB)
+	$(BIN)/diffusion-sim calibrate experiments/calibration/illustrative.toml --out results/calibration --resume
+	$(BIN)/diffusion-sim compare experiments/calibration/comparison.toml --out results/calibration_comparison
+	$(BIN)/python experiments/calibration/coverage.py results/calibration_coverage
 
 ## Speed benchmarks (by hand, not in CI)
 bench: $(DEV)

@@ -309,3 +309,10 @@ def test_a_missing_library_is_one_line_saying_how_to_install(tmp_path, monkeypat
     with pytest.raises(CalibrationError, match=r"needs optuna"):
         run_calibration(spec, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name", ["illustrative.toml", "coverage_spec.toml"])
+def test_the_bundled_calibration_specs_are_valid(name):
+    spec = load_calibration(ROOT / "experiments" / "calibration" / name)
+    assert spec.method == "abc" and len(spec.priors) >= 3
+    assert all(t.n for t in spec.targets)

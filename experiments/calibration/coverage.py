@@ -20,6 +20,7 @@ usage: python experiments/calibration/coverage.py [OUT] [--datasets D] [--jobs J
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -78,8 +79,6 @@ def dataset(out: Path, i: int) -> dict:
 
 def run(out: Path, n: int, jobs: int) -> list[dict]:
     """Every dataset (finished ones read back), in order."""
-    import json
-
     rows: list[dict] = []
     todo = []
     for i in range(n):
