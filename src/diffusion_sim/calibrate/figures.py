@@ -22,8 +22,10 @@ POST, PRIOR, DATA = "#0072B2", "#999999", "#000000"
 
 
 def _short(path: str) -> str:
-    """A parameter's label: its last two dotted parts."""
-    return ".".join(path.split(".")[-2:])
+    """A parameter's label: its dotted path without the table name when that leaves two
+    parts or more (``traits.receptiveness.group1.mean`` -> ``receptiveness.group1.mean``)."""
+    parts = path.split(".")
+    return ".".join(parts[1:] if len(parts) > 2 else parts)
 
 
 def marginals_figure(priors: Sequence[Prior], particles: np.ndarray, weights: np.ndarray,
