@@ -104,7 +104,7 @@ def predictive_figure(targets: Sequence[Target], traj: np.ndarray, n_groups: int
     groups = sorted({g for _, g in pairs})
     fig, axes = _subplots(len(measures), len(groups),
                           figsize=(2.9 * len(groups) + 0.8, 2.5 * len(measures) + 0.8),
-                          squeeze=False, sharex=True)
+                          squeeze=False)
     weeks = np.arange(traj.shape[2])
     for k, (measure, group) in enumerate(pairs):
         ax = axes[measures.index(measure)][groups.index(group)]
@@ -125,14 +125,13 @@ def predictive_figure(targets: Sequence[Target], traj: np.ndarray, n_groups: int
             ax.errorbar([t.week], [100 * t.value], yerr=err, fmt="o", color=DATA, ms=4,
                         capsize=2, zorder=5)
         ax.set_title(f"{measure}, {'all' if group == 0 else f'group {group}'}", fontsize=8)
+        ax.set_xlabel("week", fontsize=7)
+        ax.set_ylabel("% of group", fontsize=7)
         ax.tick_params(labelsize=7)
     for i in range(len(measures)):
-        axes[i][0].set_ylabel("% of group", fontsize=8)
         for j in range(len(groups)):
             if (measures[i], groups[j]) not in pairs:
                 axes[i][j].set_visible(False)
-    for j in range(len(groups)):
-        axes[-1][j].set_xlabel("week", fontsize=8)
     fig.suptitle(f"{title}: posterior predictive 50 % / 90 % bands (lines: median) and "
                  "the data (dots; bars: 90 % binomial interval)", fontsize=9)
     fig.tight_layout()
