@@ -168,17 +168,10 @@ def _stored(db: str) -> tuple[int, int]:
     return int(h.max_t + 1), int(h.get_all_populations().samples.sum())
 
 
-def run_abc(spec: CalibrationSpec, out: Path, workers: int | None = None,
-            progress: Callable[[int, int, int], None] | None = None,
-            started: float | None = None) -> AbcState:
-    """Run (or go on with) an ABC-SMC calibration stored in ``out/abc.db``.
-
-    Returns where it stands; the posterior is the last stored generation
-    (:func:`posterior`).
-    """
-    need_pyabc()
-    workers = workers or available_cores()
-    sim = Simulator(spec)
+def pyabc_parts(spec: CalibrationSpec, sim: Simulator) -> tuple[Any, Any, Any]:
+    """(prior, model, distance) as pyabc takes them. Parameters are named ``p0, p1, ...``
+    in pyabc's store (in the spec's order); the model takes its run's entropy from
+    numpy's global state, which :class:`SeededSampler` seeds per particle task."""
     names = [f"p{i}" for i in range(len(spec.priors))]
     prior = pyabc.Distribution(**{nm: pyabc.RV(*_rv(p)) for nm, p in zip(names, spec.priors)})
 
@@ -188,20 +181,33 @@ def run_abc(spec: CalibrationSpec, out: Path, workers: int | None = None,
         return {"y": sim(values, entropy)}
 
     if spec.distance == "adaptive":
-        distance: Any = pyabc.AdaptivePNormDistance(p=2)
-    else:
-        def distance(x: dict, x0: dict) -> float:
-            return weighted_rms(x["y"], x0["y"], sim.weights)
+        return prior, model, pyabc.AdaptivePNormDistance(p=2)
 
+    def distance(x: dict, x0: dict) -> float:
+        return weighted_rms(x["y"], x0["y"], sim.weights)
+
+    return prior, model, distance
+
+
+def run_abc(spec: CalibrationSpec, out: Path, workers: int | None = None,
+            progress: Callable[[int, int, int], None] | None = None,
+            started: float | None = None) -> AbcState:
+    """Run (or go on with) an ABC-SMC calibration stored in ``out/abc.db``, one
+    generation at a time (see the module docstring).
+
+    Returns where it stands; the posterior is the last stored generation
+    (:func:`posterior`).
+    """
+    need_pyabc()
+    workers = workers or available_cores()
+    sim = Simulator(spec)
+    prior, model, distance = pyabc_parts(spec, sim)
     db = f"sqlite:///{(out / 'abc.db').resolve()}"
     deadline = (started or time.time()) + spec.wall_time if spec.wall_time else 0.0
-    n = spec.particles
-    budget = spec.simulations
     stored = [0, 0]
 
-    def limit(_n: int) -> tuple[float, str]:
-        by_rate = _n / spec.min_acceptance
-        left = budget - stored[1]
+    def limit(n: int) -> tuple[float, str]:
+        by_rate, left = n / spec.min_acceptance, spec.simulations - stored[1]
         return (by_rate, "acceptance") if by_rate <= left else (left, "simulations")
 
     new = not (out / "abc.db").exists()
@@ -213,15 +219,15 @@ def run_abc(spec: CalibrationSpec, out: Path, workers: int | None = None,
             return AbcState(stored[0], stored[1], reason)
         sampler = SeededSampler(spec.seed, workers, limit, TASK_CAP / spec.min_acceptance,
                                 deadline, progress)
-        abc = pyabc.ABCSMC(model, prior, distance, population_size=n, sampler=sampler,
-                           eps=pyabc.MedianEpsilon())
+        abc = pyabc.ABCSMC(model, prior, distance, population_size=spec.particles,
+                           sampler=sampler, eps=pyabc.MedianEpsilon())
         if new:
             abc.new(db, {"y": sim.targets.observed})
             new = False
         else:
             abc.load(db, _populations(db).id)
         ss = np.random.SeedSequence([spec.seed, stored[0] + 1])
-        np.random.seed(ss.generate_state(1, np.uint32)[0])  # noqa: NPY002 (pyabc draws from it)
+        np.random.seed(ss.generate_state(1, np.uint32)[0])  # noqa: NPY002 (pyabc uses it)
         random.seed(int(ss.generate_state(1, np.uint64)[0]))
         abc.run(max_nr_populations=1)
         if sampler.abandoned:

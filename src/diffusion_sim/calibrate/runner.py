@@ -134,6 +134,11 @@ def run_calibration(spec_path: str | Path, out: str | Path | None = None, *,
             stop, sims = res.stop_reason, res.simulations
         say(f"stopped: {stop}; writing outputs")
         summary, inside = write_outputs(spec, out, particles, weights, workers)
+        head = json.loads((out / "manifest.json").read_text())
+        head["last_run"] = {"stop_reason": stop, "simulations": sims,
+                            "seconds": round(time.time() - t0, 1), "workers": workers,
+                            "resumed": resume, "finished_at": manifest()["written_at"]}
+        write_json(out / "manifest.json", head)
     return Calibrated(out, spec.method, stop, sims, time.time() - t0, summary, inside)
 
 
