@@ -1,7 +1,7 @@
 # The README's commands. Needs only python3 (3.11+) and make; everything else is
 # installed into .venv by the first target that needs it: `make demo` installs only
-# what the main job needs, `make test` adds the test, MPI, Dask, app (viz) and browser
-# extras (the app's browser test drives the system's Chromium: apt-get install chromium).
+# what the main job needs, `make test` adds the test, MPI, Dask, app (viz), browser and
+# calibration extras (the app's browser test drives the system's Chromium).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -12,7 +12,9 @@ JOBS   ?= 2
 # the scenario `make app` starts from
 SCENARIO ?= experiments/app/small.toml
 
-.PHONY: install demo test bench experiments lint clean app
+CALIB  := $(VENV)/.installed-calib
+
+.PHONY: install demo test bench experiments calibration lint clean app
 
 install: $(CORE)
 
@@ -25,7 +27,7 @@ $(CORE): pyproject.toml | $(BIN)/python
 	touch $(CORE)
 
 $(DEV): pyproject.toml $(CORE)
-	$(BIN)/python -m pip install -q -e ".[dev,mpi,dask,viz,browser]"
+	$(BIN)/python -m pip install -q -e ".[dev,mpi,dask,viz,browser,calib]"
 	touch $(DEV)
 
 ## The main job: the bundled policy scenarios -> results/ (tables, figures, report)
@@ -50,6 +52,17 @@ experiments: $(CORE)
 	$(BIN)/diffusion-sim sweep experiments/sensitivity/sweep.toml --out results/sensitivity --resume
 	$(BIN)/diffusion-sim compare experiments/motivation/comparison.toml --out results/motivation
 	$(BIN)/python experiments/reinforcement/run.py results/reinforcement
+
+## Calibration: the illustrative example and the coverage experiment (needs the calib
+## extra: pyabc, optuna; the coverage run takes tens of minutes on 2 cores)
+$(CALIB): pyproject.toml $(CORE)
+	$(BIN)/python -m pip install -q -e ".[calib]"
+	touch $(CALIB)
+
+calibration: $(CALIB)
+	$(BIN)/diffusion-sim calibrate experiments/calibration/illustrative.toml --out results/calibration --resume
+	$(BIN)/diffusion-sim compare experiments/calibration/comparison.toml --out results/calibration_comparison
+	$(BIN)/python experiments/calibration/coverage.py results/calibration_coverage
 
 ## Speed benchmarks (by hand, not in CI)
 bench: $(DEV)

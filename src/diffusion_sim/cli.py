@@ -248,6 +248,24 @@ def cmd_app(args: argparse.Namespace) -> int:
     return subprocess.run(argv, env=env, check=False).returncode  # pragma: no cover
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from diffusion_sim.calibrate.runner import run_calibration
+
+    res = run_calibration(args.spec, args.out, workers=args.workers, resume=args.resume,
+                          progress=lambda line: print(f"calibrate: {line}", file=sys.stderr))
+    for row in res.summary:
+        print(f"  {row['parameter']}: {row['mean']:.4g}" + (
+            f" (90 % interval {row['q05']:.4g} .. {row['q95']:.4g})"
+            if res.method == "abc" else ""))
+    what = "posterior" if res.method == "abc" else "point estimate"
+    scenario = "posterior_scenario.toml" if res.method == "abc" else "point_scenario.toml"
+    print(f"calibrate: {what} after {res.simulations} simulations in {res.seconds:.0f} s "
+          f"({res.stop_reason}); {100 * res.predictive_inside:.0f} % of targets inside "
+          f"their 90 % predictive interval; results in {res.out}/ (scenario: "
+          f"{res.out / scenario})")
+    return 0
+
+
 def _count(least: int) -> Callable[[str], int]:
     """An argparse type: an integer ≥ ``least``."""
     def parse(text: str) -> int:
@@ -367,6 +385,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="mpi: mpi4py.futures.MPIPoolExecutor (run under mpiexec)")
     w.add_argument("--max-memory", **memory)
     w.set_defaults(func=cmd_sweep)
+
+    cal = sub.add_parser(
+        "calibrate", help="estimate parameters from observed data (ABC-SMC posterior or a "
+        "point estimate); needs the calib extra",
+        description="Calibrate a scenario to a targets CSV as a spec says (see "
+                    "experiments/calibration/). Writes the posterior, figures, a predictive "
+                    "check and a scenario file that run, compare and sweep accept.")
+    cal.add_argument("spec", metavar="SPEC.toml")
+    cal.add_argument("--out", help="output folder (default results/<calibration name>)")
+    cal.add_argument("--workers", **workers)
+    cal.add_argument("--resume", action="store_true",
+                     help="go on with the calibration in --out (after a kill, or with a "
+                          "larger budget); refused if its inputs changed")
+    cal.set_defaults(func=cmd_calibrate)
 
     mg = sub.add_parser("merge", help="join a sharded sweep's chunks; list missing runs")
     mg.add_argument("dir", metavar="DIR")

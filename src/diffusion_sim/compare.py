@@ -64,6 +64,7 @@ from typing import Any
 import numpy as np
 
 from diffusion_sim.config import Setting, check_keys, read_settings, read_toml
+from diffusion_sim.draws import check_comparable
 from diffusion_sim.errors import ScenarioError
 from diffusion_sim.measures import headlines
 from diffusion_sim.metrics import mean_ci, paired_difference
@@ -179,6 +180,7 @@ def run_comparison(
     if dupes:
         raise ScenarioError(f"scenario names must differ; repeated: {', '.join(sorted(dupes))}")
     different_people(baseline, scenarios)  # refuses different numbers of groups
+    check_comparable(baseline, scenarios)  # parameter draws: the same for all, not changed
     comp = Comparison(name=name, baseline=baseline, scenarios=list(scenarios), seed=seed)
     for sc in comp.all_scenarios:
         comp.runs[sc.name], comp.counts[sc.name] = [], []

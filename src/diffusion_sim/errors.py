@@ -35,3 +35,7 @@ class AppError(DiffusionSimError):
 
 class ResourceError(DiffusionSimError):
     """The machine (or batch job) lacks what a run needs, e.g. memory (checked up front)."""
+
+
+class CalibrationError(DiffusionSimError):
+    """A calibration spec or targets file is invalid, or a calibration cannot run/resume."""

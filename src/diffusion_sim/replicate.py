@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from diffusion_sim.draws import draw_notes
 from diffusion_sim.errors import SweepError
 from diffusion_sim.metrics import summarize
 from diffusion_sim.model import DiffusionModel
@@ -62,10 +63,16 @@ class Result:
 def replicate(scenario: Scenario, seed: int | None, key: tuple[int, ...] = (),
               engine: str = "compiled") -> Result:
     """Build and run one model to the end (no per-step data collection: the fast path,
-    every step in one compiled call) and summarise it."""
-    m = DiffusionModel(scenario, seed=seed, key=key, engine=engine, collect=None).run()
+    every step in one compiled call) and summarise it.
+
+    A scenario with ``parameters_from`` runs with its parameter draw for this replicate
+    (:meth:`~diffusion_sim.scenario.Scenario.drawn`: draw ``key[-1] mod D``), and its
+    notes say so.
+    """
+    m = DiffusionModel(scenario.drawn(key), seed=seed, key=key, engine=engine,
+                       collect=None).run()
     return Result(tuple(key), summarize(m), m.counts, m.count_columns, m.counter.concern,
-                  m.group_sizes, m.input_notes)
+                  m.group_sizes, (*m.input_notes, *draw_notes(scenario)))
 
 
 def replicate_task(task: tuple[Scenario, int | None, tuple[int, ...], str]) -> Result:

@@ -34,6 +34,7 @@ from typing import Any
 import tomli_w
 
 from diffusion_sim.config import check_keys, did_you_mean, load_dict, set_dotted
+from diffusion_sim.draws import apply_draw, check_draws
 from diffusion_sim.errors import ScenarioError
 from diffusion_sim.parameters import (
     AUDIENCES,
@@ -84,6 +85,9 @@ class Scenario(Params):
     decision: DecisionParams = DecisionParams()
     transmission: TransmissionParams = TransmissionParams()
     intervention: InterventionParams = InterventionParams()
+    parameters_from: str = text("", doc="CSV of parameter draws (a calibration's "
+                                "posterior_draws.csv): replicate r uses draw r mod D, the "
+                                "same in every scenario; '' = none")
     #: folder that relative file paths in the scenario resolve against
     base_dir: str = "."
 
@@ -104,6 +108,19 @@ class Scenario(Params):
             raise FieldError(f"digital_access.{exc.key}", exc.msg) from None
         self._check_strategies()
         self._check_intervention(G)
+        if self.parameters_from:
+            self._check_draws()
+
+    def _check_draws(self) -> None:
+        try:
+            check_draws(self)
+        except ScenarioError as exc:
+            raise FieldError("parameters_from", str(exc)) from None
+
+    def drawn(self, key: tuple[int, ...]) -> Scenario:
+        """This replicate's scenario: its parameter draw applied (``parameters_from``:
+        see :func:`diffusion_sim.draws.apply_draw`), else itself."""
+        return apply_draw(self, key) if self.parameters_from else self
 
     def _check_traits(self, G: int) -> None:
         traits = dict(self.traits)
@@ -237,6 +254,8 @@ class Scenario(Params):
         out["intervention"] = _plain(self.intervention)
         if self.intervention.referral_need == default_referral_need(self.n_groups):
             out["intervention"]["referral_need"] = []  # "the default for however many groups"
+        if self.parameters_from:  # only when set: scenarios without it read as before
+            out["parameters_from"] = self.parameters_from
         return out
 
     def to_toml(self) -> str:
@@ -373,7 +392,8 @@ class _Loader:
     def scenario(self, data: Mapping[str, Any], base_dir: str) -> Scenario:
         top = [f.name for f in dataclasses.fields(Scenario) if f.name != "base_dir"]
         check_keys(data, top, "", self.source)
-        head = {k: data[k] for k in ("name", "description", "steps") if k in data}
+        head = {k: data[k] for k in ("name", "description", "steps", "parameters_from")
+                if k in data}
         pop = self.build(PopulationParams, data.get("population", {}), "population.")
         G = pop.n_groups
         traits_t = data.get("traits", {})

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from diffusion_sim.config import Setting, check_keys, read_settings, read_toml
+from diffusion_sim.draws import read_draws
 from diffusion_sim.errors import ScenarioError, SweepError
 from diffusion_sim.replicate import DEFAULT_SEED
 from diffusion_sim.scenario import Scenario, load
@@ -238,6 +239,10 @@ def parameter(path: Path, p: str, spec: Any, design: str, base: Scenario,
             base.with_overrides({**overrides, p: v}, source=f"{path}: {key}")
         except ScenarioError as exc:
             raise SweepError(str(exc)) from None
+    if resolved.parameters_from and p in read_draws(
+            resolved.resolve_path(resolved.parameters_from)).columns:
+        raise fail(key, f"drawn from {resolved.parameters_from} in every replicate (the "
+                   "draw would overrule the swept value)")
     try:
         current = resolved.get(p)
     except ScenarioError:
