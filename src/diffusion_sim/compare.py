@@ -65,7 +65,7 @@ import numpy as np
 
 from diffusion_sim.config import Setting, check_keys, read_settings, read_toml
 from diffusion_sim.errors import ScenarioError
-from diffusion_sim.measures import headlines
+from diffusion_sim.measures import Measure, headlines
 from diffusion_sim.metrics import mean_ci, paired_difference
 from diffusion_sim.replicate import DEFAULT_SEED, executor, ordered_map, replicate_task
 from diffusion_sim.scenario import Scenario, load
@@ -114,13 +114,18 @@ class Comparison:
     def reps(self) -> int:
         return len(self.runs[self.baseline.name])
 
+    @property
+    def measures(self) -> list[Measure]:
+        """The headline measures, per-group ones named by the baseline's group names."""
+        return headlines(self.baseline.n_groups, self.baseline.population.names)
+
     def differences(self, level: float = 0.95) -> list[dict[str, Any]]:
         """Paired difference (scenario − baseline) of every headline metric, with its CI."""
         rows = []
         base = self.runs[self.baseline.name]
         for sc in self.scenarios:
             other = self.runs[sc.name]
-            for h in headlines(self.baseline.n_groups):
+            for h in self.measures:
                 a = np.array([r[h.key] for r in base], dtype=float)
                 b = np.array([r[h.key] for r in other], dtype=float)
                 d = paired_difference(a, b, level)
@@ -138,7 +143,7 @@ class Comparison:
         """Mean and CI of every headline metric per scenario (the baseline included)."""
         rows = []
         for sc in self.all_scenarios:
-            for h in headlines(self.baseline.n_groups):
+            for h in self.measures:
                 v = np.array([r[h.key] for r in self.runs[sc.name]], dtype=float)
                 m, lo, hi = mean_ci(v, level)
                 rows.append({"scenario": sc.name, "metric": h.key, "label": h.label,

@@ -7,9 +7,12 @@ number of digits are stated once, here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from diffusion_sim.parameters import default_group_names, group_tag
 
 
 @dataclass(frozen=True)
@@ -46,22 +49,22 @@ def _pp(key: str, label: str) -> Measure:
     return Measure(key, label, "percentage points", 100.0, 1)
 
 
-def group_tag(g: int, n_groups: int) -> str:
-    """`` (most deprived)`` / `` (least deprived)`` for the end groups, else ``""``."""
-    if g == 1:
-        return " (most deprived)"
-    return " (least deprived)" if g == n_groups else ""
+def headlines(n_groups: int, names: Sequence[str] | None = None) -> list[Measure]:
+    """The measures every comparison reports (per-group reach for each group).
 
-
-def headlines(n_groups: int) -> list[Measure]:
-    """The measures every comparison reports (per-group reach for each group)."""
+    ``names``: the groups' names, most deprived first (``PopulationParams.names``);
+    default ``group 1 (most deprived)`` ... ``group G (least deprived)``.
+    """
+    names = tuple(names) if names is not None else default_group_names(n_groups)
+    if len(names) != n_groups:
+        raise ValueError(f"need {n_groups} group names, got {len(names)}")
     out = [
         _pct("engaged_final", "People engaged (% of everybody)"),
         _pct("peer_engaged_final", "Engaged through a peer (% of everybody)"),
         _pct("aware_final", "People aware (% of everybody)"),
     ]
-    out += [_pct(f"engaged_final_g{g}", f"Engaged in group {g}{group_tag(g, n_groups)} "
-                 "(% of group)") for g in range(1, n_groups + 1)]
+    out += [_pct(f"engaged_final_g{g}", f"Engaged in {names[g - 1]} (% of group)")
+            for g in range(1, n_groups + 1)]
     out += [
         _pp("engaged_gap", "Gap: least minus most deprived group"),
         _pp("engaged_sii", "Slope index of inequality (SII)"),
@@ -76,3 +79,6 @@ def headlines(n_groups: int) -> list[Measure]:
                 "(Erreygers)", "index"),
     ]
     return out
+
+
+__all__ = ["Measure", "group_tag", "headlines"]

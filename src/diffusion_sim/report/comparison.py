@@ -17,7 +17,7 @@ from string import Template
 from typing import TYPE_CHECKING, Any
 
 from diffusion_sim.compare import people_warning
-from diffusion_sim.measures import Measure, headlines
+from diffusion_sim.measures import Measure
 from diffusion_sim.report.figures import (
     comparison_mix_figure,
     comparison_reach_figure,
@@ -99,7 +99,7 @@ def summary_table(comp: Comparison, min_count: int = 10) -> list[dict[str, str]]
     diffs = {(r["scenario"], r["metric"]): r for r in comp.differences()}
     means = {(r["scenario"], r["metric"]): r for r in comp.means()}
     rows = []
-    for h in headlines(comp.baseline.n_groups):
+    for h in comp.measures:
         g = int(h.key.rsplit("_g", 1)[1]) if "_final_g" in h.key else None
         row = {"measure": h.label, "unit": h.unit}
         for sc in comp.all_scenarios:
@@ -194,7 +194,7 @@ def _markdown_head(comp: Comparison, people: list[str], notes: list[str]) -> lis
 
 def in_brief(comp: Comparison) -> list[str]:
     """One sentence per scenario: its effect on reach and on the gap, with intervals."""
-    reach_h, gap_h = (next(h for h in headlines(comp.baseline.n_groups) if h.key == k)
+    reach_h, gap_h = (next(h for h in comp.measures if h.key == k)
                       for k in ("engaged_final", "engaged_gap"))
     rows = {(d["scenario"], d["metric"]): d for d in comp.differences()}
     out = []
