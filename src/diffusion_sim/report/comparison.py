@@ -17,6 +17,7 @@ from string import Template
 from typing import TYPE_CHECKING, Any
 
 from diffusion_sim.compare import people_warning
+from diffusion_sim.heat_runs import write_heat_outputs
 from diffusion_sim.measures import Measure
 from diffusion_sim.report.figures import (
     comparison_mix_figure,
@@ -247,6 +248,10 @@ def write_comparison_report(comp: Comparison, out: Path, min_count: int = 10,
             write_csv(stage / "runs.csv", [{"scenario": name, "replicate": r, **row}
                                          for name, rows in comp.runs.items()
                                          for r, row in enumerate(rows)])
+        pop = comp.baseline.population
+        if not hidden:  # per-group estimates: not for groups below the cell count
+            write_heat_outputs(stage, comp.runs, comp.group_sizes, pop.names, pop.dimension,
+                               pop.favourable, comp.baseline.steps, comp.baseline.name)
         figures: dict[str, tuple[Callable[[Path], None], str]] = {
             "reach_vs_equity": (lambda p: reach_equity_figure(comp, p),
                                 "Scatter: each scenario's overall engagement against the gap "
