@@ -232,9 +232,12 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("baseline", metavar="BASELINE.toml|COMPARISON.toml")
     c.add_argument("scenarios", nargs="*", metavar="SCENARIO.toml")
     c.add_argument("--reps", type=_count(1), help="paired replications per scenario (default 20)")
-    c.add_argument("--ci-width", type=_positive_float, dest="ci_width",
-                   help="add replications until every difference's 95%% interval is "
-                        "narrower than this (on the reported scale: pp or index units)")
+    c.add_argument("--ci-width", dest="ci_width", metavar="MEASURE=W,...",
+                   help="add replications until each named difference's 95%% interval is "
+                        "narrower than W in the measure's own unit (pp, per act, index) or "
+                        "W%% of the baseline's value, e.g. 'engaged_final=1.5,"
+                        "unwanted_per_act=10%%'; a bare number W means "
+                        "engaged_final=W,engaged_gap=W (percentage points)")
     c.add_argument("--max-reps", type=_count(1), dest="max_reps",
                    help="cap for --ci-width (default 200)")
     c.add_argument("--seed", **seed)
