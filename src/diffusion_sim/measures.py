@@ -28,6 +28,7 @@ class Measure:
     unit: str
     scale: float = 1.0
     digits: int = 3
+    definition: str = ""
 
     @property
     def diff_unit(self) -> str:
@@ -41,12 +42,55 @@ class Measure:
         return f"{value * self.scale:.{self.digits}f}"
 
 
-def _pct(key: str, label: str) -> Measure:
-    return Measure(key, label, "%", 100.0, 1)
+#: What each headline measure is, in words (``{group}``: the group's name).
+DEFINITIONS: dict[str, str] = {
+    "engaged_final": "Share of everybody who engaged (took up the health work after the "
+                     "intervention's message reached them: by seeding, a peer or a "
+                     "broadcast) at any time up to the last week. Once engaged counts, even "
+                     "if the person later stopped.",
+    "peer_engaged_final": "Share of everybody who engaged after a peer's sharing reached "
+                          "them (not seeded, not by broadcast).",
+    "aware_final": "Share of everybody the message reached (seeding, a peer or a "
+                   "broadcast) at any time up to the last week, engaged or not.",
+    "engaged_final_g": "Share of the people in {group} who ever engaged.",
+    "engaged_gap": "Ever-engaged share of the least deprived group minus that of the most "
+                   "deprived group, in percentage points; positive: the advantaged group is "
+                   "ahead. Narrower is more equal.",
+    "engaged_sii": "Slope index of inequality: the difference in ever-engaged share between "
+                   "the top and the bottom of the socioeconomic rank, from a population-"
+                   "weighted linear regression on each group's fractional rank (percentage "
+                   "points).",
+    "engaged_rii": "Relative index of inequality: the fitted share at the top of the rank "
+                   "divided by that at the bottom (1 = equal).",
+    "engaged_ci_erreygers": "Erreygers' corrected concentration index of ever engaging over "
+                            "the socioeconomic rank, from −1 to 1; positive: engagement is "
+                            "concentrated in less deprived groups.",
+    "unwanted_per_act": "Unwanted disclosures per sharing act, the privacy cost of sharing: "
+                        "exposures through reshares that reached people outside the audience "
+                        "the original sharer chose, divided by the number of sharing acts.",
+    "sustained_final": "Share of everybody still engaged in the last week (engaged and not "
+                       "since disengaged): the outcome that matters for health.",
+    "engaged_weeks": "Weeks spent engaged per person, summed over the run and divided by "
+                     "everybody.",
+    "sustained_gap": "Still-engaged share of the least deprived group minus that of the most "
+                     "deprived group (percentage points).",
+    "sustained_ci_erreygers": "Erreygers' corrected concentration index of being still "
+                              "engaged at the end (−1 to 1; positive: concentrated in less "
+                              "deprived groups).",
+}
+
+
+def _define(key: str, group: str = "") -> str:
+    base = key.rsplit("_g", 1)[0] + "_g" if key.startswith("engaged_final_g") else key
+    return DEFINITIONS[base].format(group=group)
+
+
+def _pct(key: str, label: str, group: str = "") -> Measure:
+    return Measure(key, label, "%", 100.0, 1, _define(key, group))
 
 
 def _pp(key: str, label: str) -> Measure:
-    return Measure(key, label, "percentage points", 100.0, 1)
+    return Measure(key, label, "percentage points", 100.0, 1, _define(key))
 
 
 def headlines(n_groups: int, names: Sequence[str] | None = None) -> list[Measure]:
@@ -63,20 +107,24 @@ def headlines(n_groups: int, names: Sequence[str] | None = None) -> list[Measure
         _pct("peer_engaged_final", "Engaged through a peer (% of everybody)"),
         _pct("aware_final", "People aware (% of everybody)"),
     ]
-    out += [_pct(f"engaged_final_g{g}", f"Engaged in {names[g - 1]} (% of group)")
-            for g in range(1, n_groups + 1)]
+    out += [_pct(f"engaged_final_g{g}", f"Engaged in {names[g - 1]} (% of group)",
+                 names[g - 1]) for g in range(1, n_groups + 1)]
     out += [
         _pp("engaged_gap", "Gap: least minus most deprived group"),
         _pp("engaged_sii", "Slope index of inequality (SII)"),
-        Measure("engaged_rii", "Relative index of inequality (RII)", "ratio"),
-        Measure("engaged_ci_erreygers", "Concentration index (Erreygers)", "index"),
-        Measure("unwanted_per_act", "Unwanted disclosures per sharing act", "per act"),
+        Measure("engaged_rii", "Relative index of inequality (RII)", "ratio",
+                definition=_define("engaged_rii")),
+        Measure("engaged_ci_erreygers", "Concentration index (Erreygers)", "index",
+                definition=_define("engaged_ci_erreygers")),
+        Measure("unwanted_per_act", "Unwanted disclosures per sharing act", "per act",
+                definition=_define("unwanted_per_act")),
         # stage 2: sustained engagement, the outcome that matters for health
         _pct("sustained_final", "Still engaged at the end (sustained, % of everybody)"),
-        Measure("engaged_weeks", "Person-weeks engaged per person", "weeks", 1.0, 2),
+        Measure("engaged_weeks", "Person-weeks engaged per person", "weeks", 1.0, 2,
+                _define("engaged_weeks")),
         _pp("sustained_gap", "Sustained engagement gap: least minus most deprived"),
         Measure("sustained_ci_erreygers", "Concentration index of sustained engagement "
-                "(Erreygers)", "index"),
+                "(Erreygers)", "index", definition=_define("sustained_ci_erreygers")),
     ]
     return out
 

@@ -16,7 +16,7 @@ R replications of a scenario, replicate ``r`` seeded by
   sustained engagement) by group, mean and 95 % interval across replications, and
   ``heat_plus.csv``, the per-group results in HEAT Plus's upload layout
   (:mod:`~diffusion_sim.heat_runs`);
-- ``reach_by_group.png`` and ``strategy_mix.png``.
+- ``reach_by_group.png`` and ``strategy_mix.png``, each also as SVG.
 
 The notes are collected once per scenario (every replicate reads the same files) and
 returned in :attr:`Replications.notes`; the command line prints them.
@@ -106,8 +106,10 @@ def run_replications(scenario: Scenario, reps: int, seed: int, out: Path,
             write_text(stage / "notes.txt", "".join(f"{scenario.name}: {n}\n" for n in notes))
         if figures:
             reach_by_group_figure(series, stage / "reach_by_group.png",
-                                  title=f"{scenario.name}: reach over time by group")
+                                  title=f"{scenario.name}: reach over time by group",
+                                  names=pop.names)
             strategy_mix_figure(runs, scenario.strategy_names, scenario.n_groups,
                                 stage / "strategy_mix.png",
-                                title=f"{scenario.name}: strategy mix by group")
+                                title=f"{scenario.name}: strategy mix by group",
+                                names=pop.names)
     return Replications(runs, notes)

@@ -174,10 +174,10 @@ def _replace_all(out: Path, tables: dict[str, str], figures: dict[str, Any]) -> 
             tmp = out / f".{name}.merging"
             write_text(tmp, text)
             staged.append((tmp, out / name))
-        for name, draw in figures.items():
+        for name, draw in figures.items():  # a figure may write several files (PNG, SVG)
             tmp = out / f".merging.{name}"
-            draw(tmp)
-            staged.append((tmp, out / name))
+            for made in draw(tmp) or [tmp]:
+                staged.append((made, out / made.name.removeprefix(".merging.")))
     except BaseException:
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
