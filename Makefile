@@ -1,11 +1,13 @@
 # The README's commands. Needs only python3 (3.11+) and make; everything else is
 # installed into .venv by the first target that needs it: `make demo` installs only
-# what the main job needs, `make test` adds the test and MPI extras.
+# what the main job needs, `make test` adds the test, MPI and analysis extras,
+# `make experiments` the analysis extra (scenario discovery, SALib).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 CORE   := $(VENV)/.installed-core
 DEV    := $(VENV)/.installed-dev
+ANA    := $(VENV)/.installed-analysis
 # pytest workers: both cores by default (override: make test JOBS=1)
 JOBS   ?= 2
 
@@ -22,8 +24,12 @@ $(CORE): pyproject.toml | $(BIN)/python
 	touch $(CORE)
 
 $(DEV): pyproject.toml $(CORE)
-	$(BIN)/python -m pip install -q -e ".[dev,mpi]"
+	$(BIN)/python -m pip install -q -e ".[dev,mpi,analysis]"
 	touch $(DEV)
+
+$(ANA): pyproject.toml $(CORE)
+	$(BIN)/python -m pip install -q -e ".[analysis]"
+	touch $(ANA)
 
 ## The main job: the bundled policy scenarios -> results/ (tables, figures, report)
 demo: $(CORE)
@@ -35,13 +41,14 @@ test: $(DEV)
 	$(BIN)/python -m pytest -q -n $(JOBS) tests
 
 ## The research experiments (figures and tables under results/<experiment>/)
-experiments: $(CORE)
+experiments: $(ANA)
 	$(BIN)/python experiments/strategy_mix/run.py results/strategy_mix
 	$(BIN)/diffusion-sim compare experiments/seeding/comparison.toml --out results/seeding
 	$(BIN)/diffusion-sim compare experiments/counterproductive/comparison.toml --out results/counterproductive
 	$(BIN)/diffusion-sim sweep experiments/sensitivity/sweep.toml --out results/sensitivity --resume
 	$(BIN)/diffusion-sim compare experiments/motivation/comparison.toml --out results/motivation
 	$(BIN)/python experiments/reinforcement/run.py results/reinforcement
+	$(BIN)/diffusion-sim compare experiments/robustness/comparison.toml --out results/robustness
 
 ## Speed benchmarks (by hand, not in CI)
 bench: $(DEV)

@@ -114,8 +114,8 @@ def test_verdict_when_no_policy_narrows_the_gap_and_with_robustness():
     assert s[0].startswith("No policy clearly both raises reach and narrows the gap")
     assert s[1].startswith("A: reach +5.0 pp") and "no clear change in the gap" in s[1]
     assert s[-1] == ("If the illustrative values are wrong (within the ranges stated below, "
-                     "40 settings): a raises reach in 90 % and narrows the gap in 35 %; b "
-                     "raises reach in 100 % and narrows the gap in 0 %.")
+                     "40 settings): a raises reach in 90 % of them and narrows the gap in 35 %;"
+                     " b raises reach in 100 % of them and narrows the gap in 0 %.")
 
 
 def test_a_gap_that_favours_the_deprived_narrows_when_it_rises():

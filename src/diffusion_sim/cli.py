@@ -105,9 +105,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
         run_comparison,
     )
     from diffusion_sim.report import write_comparison_report
+    from diffusion_sim.robustness import load_robustness, run_robustness
     from diffusion_sim.scenario import load
 
-    file_settings = None
+    file_settings, robust = None, None
     if not args.scenarios:
         baseline, scenarios, file_settings = load_comparison(args.baseline)
     else:
@@ -116,6 +117,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     s = resolve_settings(file_settings, reps=args.reps, seed=args.seed,
                          ci_width=args.ci_width, max_reps=args.max_reps,
                          min_cell_count=args.min_cell_count)
+    if not args.scenarios:  # checked before anything runs
+        robust = load_robustness(args.baseline, baseline, scenarios, s["seed"], args.points)
     name = s["name"] or f"{baseline.name}_comparison"
     out = Path(args.out) if args.out else Path("results") / name
     replacing = _replacing(out)
@@ -127,9 +130,37 @@ def cmd_compare(args: argparse.Namespace) -> int:
                           max_reps=s["max_reps"],
                           progress=_progress_printer(f"compare {name}"))
     _print_notes(comp.notes)
-    path = write_comparison_report(comp, out, min_count=s["min_cell_count"])
+    section = None
+    if robust is not None:
+        from diffusion_sim.report.robustness_section import RobustnessSection
+
+        rob = run_robustness(robust, baseline, scenarios, workers=args.workers,
+                             progress=_progress_printer(f"robustness {name}"))
+        section = RobustnessSection(rob, comp.measures)
+    path = write_comparison_report(comp, out, min_count=s["min_cell_count"],
+                                   robustness=section)
     print(f"{name}: {comp.reps} paired replications x {len(comp.all_scenarios)} scenarios "
           f"({comp.stop_reason}); report: {path}{replacing}")
+    if section is not None:
+        print(f"{name}: robustness: {section.rob.n_points} parameter settings x "
+              f"{robust.reps} replications ({section.rob.n_runs} runs, "
+              f"{section.rob.seconds:.0f} s)"
+              + (f"; scenario discovery: {section.rob.discovery_note}"
+                 if section.rob.discovery_note else ""))
+    return 0
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    from diffusion_sim.discovery import discover_folder
+
+    found = discover_folder(args.dir, args.where, policy=args.policy,
+                            threshold=args.threshold, out=args.out)
+    print(f"{found.outcome}: {found.n_cases} of {found.n_settings} settings; "
+          f"{len(found.boxes)} PRIM box(es) in {found.out}/")
+    for i, b in enumerate(found.boxes, 1):
+        print(f"  box {i}: coverage {b.coverage:.0%}, density {b.density:.0%}"
+              f"{'' if b.meets_threshold else ' (below the density threshold)'}: "
+              f"{b.describe()}")
     return 0
 
 
@@ -190,6 +221,13 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _unit_float(text: str) -> float:
+    value = _positive_float(text)
+    if value > 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {text}")
+    return value
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line and exit status 2 (no usage dump)."""
 
@@ -244,6 +282,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--workers", **workers)
     c.add_argument("--min-cell-count", type=_count(1), dest="min_cell_count",
                    help="suppress per-group cells below this count with user files (10)")
+    c.add_argument("--points", type=_count(0),
+                   help="robustness: Latin-hypercube points over the comparison file's "
+                        "[robustness.ranges] (default: its points; 0 = skip it)")
     c.add_argument("--out", help="output folder (default results/<name>)")
     c.set_defaults(func=cmd_compare)
 
@@ -259,6 +300,22 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--executor", choices=("local", "mpi"), default="local",
                    help="mpi: mpi4py.futures.MPIPoolExecutor (run under mpiexec)")
     w.set_defaults(func=cmd_sweep)
+
+    dv = sub.add_parser(
+        "discover", help="scenario discovery (PRIM): which parameter ranges explain an "
+                         "outcome, in a sweep or a robustness analysis",
+        description="Needs the optional extra: pip install 'diffusion-sim[analysis]'.")
+    dv.add_argument("dir", metavar="DIR", help="a sweep's folder, or a comparison's with a "
+                                               "robustness analysis")
+    dv.add_argument("--where", required=True, metavar="CONDITION",
+                    help="the outcome, e.g. 'engaged_gap > 0.2' or 'diff_engaged_gap > 0' "
+                         "(columns of runs.csv / robustness_points.csv; shares as fractions; "
+                         "join conditions with 'and')")
+    dv.add_argument("--policy", help="robustness folders: the policy whose settings to use")
+    dv.add_argument("--threshold", type=_unit_float, default=0.8,
+                    help="density a box should reach (default 0.8)")
+    dv.add_argument("--out", help="output folder (default DIR/discovery-<condition>)")
+    dv.set_defaults(func=cmd_discover)
 
     mg = sub.add_parser("merge", help="join a sharded sweep's chunks; list missing runs")
     mg.add_argument("dir", metavar="DIR")

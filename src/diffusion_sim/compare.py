@@ -245,7 +245,8 @@ def load_comparison(path: str | Path) -> tuple[Scenario, list[Scenario], dict[st
     """
     path = Path(path)
     data = read_toml(path)
-    check_keys(data, ["comparison", "scenarios"], "", str(path))
+    # [robustness] is read by diffusion_sim.robustness.load_robustness
+    check_keys(data, ["comparison", "scenarios", "robustness"], "", str(path))
     head = read_settings(data.get("comparison", {}), SETTINGS, "comparison.", str(path),
                          ScenarioError)
     baseline = load(path.parent / head["baseline"])

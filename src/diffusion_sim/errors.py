@@ -27,3 +27,8 @@ class SweepError(DiffusionSimError):
 
 class OutputError(DiffusionSimError):
     """An output file or folder cannot be written (the message names the path)."""
+
+
+class AnalysisError(DiffusionSimError):
+    """An analysis of results cannot run as asked: an optional package is missing, a
+    condition names no column or no run meets it, a folder holds no results to analyse."""
