@@ -164,6 +164,18 @@ def cmd_discover(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from diffusion_sim.sweep.delta import DEFAULT_OUTPUTS, delta_folder
+
+    outputs = [o.strip() for o in args.outputs.split(",") if o.strip()] if args.outputs \
+        else list(DEFAULT_OUTPUTS)
+    out, notes = delta_folder(args.dir, outputs, resamples=args.resamples, out=args.out)
+    for line in notes:
+        print(f"note: {line}", file=sys.stderr)
+    print(f"moment-independent indices (delta) of {', '.join(outputs)}: {out}/delta.csv")
+    return 0
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     from diffusion_sim.sweep import load_spec, parse_shard, run_sweep
 
@@ -173,6 +185,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     label = f"sweep {spec.name}" + (f" shard {args.shard}" if args.shard else "")
     res = run_sweep(args.spec, out, workers=args.workers, resume=args.resume, shard=shard,
                     executor_kind=args.executor, progress=_progress_printer(label))
+    if res["complete"]:
+        _print_sweep_warnings(out)
     what = "results" if res["complete"] else "chunks (merge with: diffusion-sim merge DIR)"
     fixed = f" ({res['repaired']} damaged chunks rerun)" if res["repaired"] else ""
     print(f"{label}: {res['runs_done']} runs now{fixed}, {res['runs_total']} in all; "
@@ -180,10 +194,23 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_sweep_warnings(out: Path) -> None:
+    """The merged sweep's warnings (doubtful Sobol indices), one line each on stderr."""
+    import json
+
+    try:
+        warnings = json.loads((out / "manifest.json").read_text()).get("warnings", [])
+    except (OSError, ValueError):
+        return
+    for line in warnings:
+        print(f"warning: {line}", file=sys.stderr)
+
+
 def cmd_merge(args: argparse.Namespace) -> int:
     from diffusion_sim.sweep import merge
 
     print(f"merged: {merge(args.dir)}")
+    _print_sweep_warnings(Path(args.dir))
     return 0
 
 
@@ -316,6 +343,18 @@ def build_parser() -> argparse.ArgumentParser:
                     help="density a box should reach (default 0.8)")
     dv.add_argument("--out", help="output folder (default DIR/discovery-<condition>)")
     dv.set_defaults(func=cmd_discover)
+
+    se = sub.add_parser(
+        "sensitivity", help="moment-independent sensitivity (Borgonovo's delta, SALib) of "
+                            "an existing sweep, any design",
+        description="Needs the optional extra: pip install 'diffusion-sim[analysis]'.")
+    se.add_argument("dir", metavar="SWEEP_DIR")
+    se.add_argument("--outputs", help="comma-separated output columns (default "
+                                      "engaged_final,engaged_gap,engaged_ci_erreygers)")
+    se.add_argument("--resamples", type=_count(10), default=50,
+                    help="bootstrap resamples of the intervals (default 50)")
+    se.add_argument("--out", help="output folder (default SWEEP_DIR/sensitivity-delta)")
+    se.set_defaults(func=cmd_sensitivity)
 
     mg = sub.add_parser("merge", help="join a sharded sweep's chunks; list missing runs")
     mg.add_argument("dir", metavar="DIR")

@@ -129,4 +129,44 @@ def headlines(n_groups: int, names: Sequence[str] | None = None) -> list[Measure
     return out
 
 
-__all__ = ["Measure", "group_tag", "headlines"]
+#: Words for the parts of a dotted parameter path.
+_PARTS = {"traits": "", "transmission": "", "network": "", "decision": "",
+          "intervention": "", "population": "", "digital_access": "digital access",
+          "strategies": "", "probability": "probability", "mean": "mean"}
+
+
+def parameter_label(path: str) -> str:
+    """A readable name of a dotted scenario parameter.
+
+    ``transmission.transmissibility`` -> ``transmissibility``;
+    ``traits.identity_sensitivity.group1.mean`` -> ``identity sensitivity (group 1)``;
+    ``digital_access.group1.probability`` -> ``digital access (group 1)``;
+    ``strategies.embed.fidelity`` -> ``embed: fidelity``.
+    """
+    parts = path.split(".")
+    group = next((p[5:] for p in parts if p.startswith("group") and p[5:].isdigit()), None)
+    words = [p for p in parts if not (p.startswith("group") and p[5:].isdigit())]
+    if words[0] == "strategies" and len(words) >= 3:
+        text = f"{words[1]}: {words[2]}"
+    else:
+        kept = [_PARTS.get(w, w) for w in words]
+        if group is not None and kept[-1] in ("mean", "probability") and len(kept) > 1:
+            kept = kept[:-1]
+        text = " ".join(k for k in kept if k)
+    text = text.replace("_", " ")
+    return f"{text} (group {group})" if group is not None else text
+
+
+#: Readable names of outputs that are not headline measures.
+OUTPUT_LABELS = {"engaged_final": "People engaged (% of everybody)",
+                 "engaged_gap": "Gap: least minus most deprived group",
+                 "engaged_ci_erreygers": "Concentration index (Erreygers)"}
+
+
+def output_label(key: str) -> str:
+    """The label of a run output: its headline measure's label, else the key in words."""
+    found = next((m.label for m in headlines(5) if m.key == key), None)
+    return found or OUTPUT_LABELS.get(key, key.replace("_", " "))
+
+
+__all__ = ["Measure", "group_tag", "headlines", "output_label", "parameter_label"]

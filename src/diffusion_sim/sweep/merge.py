@@ -154,15 +154,16 @@ def merge(out: str | Path) -> Path:
         params = head.get("parameters") or (list(head["points"][0]) if head["points"] else [])
         tables["summary.csv"] = csv_text(summary_rows(rows, by=("point", *params),
                                                       skip=("replicate", "seed")))
-        figures = {}
+        figures, warnings = {}, []
         if head.get("design") == "sobol":
-            sobol_csv, draw = sobol_tables(head, rows)
+            sobol_csv, draw, warnings = sobol_tables(head, rows)
             tables["sobol.csv"] = sobol_csv
             figures["sobol.png"] = draw
         _replace_all(out, tables, figures)
         (out / "missing-runs.csv").unlink(missing_ok=True)
         write_json(out / "manifest.json",
-                   {**head, "merged": datetime.now(UTC).isoformat(timespec="seconds")})
+                   {**head, "merged": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "warnings": warnings})
     return out / "runs.csv"
 
 
