@@ -22,7 +22,9 @@ numbers differ (:class:`~diffusion_sim.errors.AnalysisError`).
 
 Which box: on PRIM's peeling trajectory, the box with the largest coverage among those
 with density >= ``threshold`` (0.8 by default), fewer restricted parameters breaking
-ties; when no box reaches the threshold, the densest one (and the table says so). When
+ties; when no box reaches the threshold, the densest one (and the table says so).
+Restrictions whose quasi-p-value (Bryant & Lempert 2010) exceeds 0.05 are dropped and
+the box's statistics recomputed: a slight peel of a range may be chance. When
 the outcome is already that frequent everywhere (base rate >= ``threshold``), the box
 must reach half-way from the base rate to 1 instead, or it would be the whole space.
 
@@ -54,6 +56,8 @@ from diffusion_sim.store import output_folder, read_csv, write_csv
 
 #: The install hint of the optional extra.
 EXTRA = "pip install 'diffusion-sim[analysis]'"
+#: Restrictions with a larger quasi-p-value are dropped from a box.
+MAX_QP = 0.05
 
 
 @dataclass(frozen=True)
@@ -160,6 +164,8 @@ def prim_boxes(X: Mapping[str, Sequence[float]], y: Sequence[bool], *, threshold
                 break
             box = _box(found, frame[left].reset_index(drop=True), outcome[left], full, aim,
                        int(outcome.sum()), outcome.size)
+            if not box.limits or (boxes and not box.meets_threshold):
+                break  # the whole space, or a weak second box: nothing to report
             boxes.append(box)
             if found.coverage >= 1.0:
                 break
@@ -186,9 +192,9 @@ def _box(found: Any, frame: Any, y: np.ndarray, full: dict[str, tuple[float, flo
     found.select(int(best))
     lim = found.box_lim  # the selected box
     bounds = {k: (float(lim[k].iloc[0]), float(lim[k].iloc[1])) for k in lim.columns}
+    qp = _quasi_p(found, int(best))
     restricted = [k for k, (lo, hi) in bounds.items()
                   if lo > full[k][0] or hi < full[k][1]]
-    qp = _quasi_p(found, int(best))
     coverage, density, mass, n_in = box_stats(frame, y, {k: bounds[k] for k in restricted})
     coverage *= y.sum() / all_cases
     mass *= len(y) / all_settings
@@ -198,22 +204,42 @@ def _box(found: Any, frame: Any, y: np.ndarray, full: dict[str, tuple[float, flo
                             f"{found.coverage:.3f} vs {coverage:.3f}, density "
                             f"{found.density:.3f} vs {density:.3f}, mass {found.mass:.3f} vs "
                             f"{mass:.3f}): not reported")
-    limits = tuple(Limit(k, *bounds[k], *full[k], qp.get(k, float("nan")))
-                   for k in sorted(restricted, key=lambda k: qp.get(k, 1.0)))
+    # a side of a restriction PRIM's quasi-p-value does not support (> 0.05) may be
+    # chance: that bound goes back to the full range
+    kept: dict[str, tuple[float, float, float]] = {}
+    for k in restricted:
+        (lo, hi), (q_lo, q_hi) = bounds[k], qp.get(k, (0.0, 0.0))
+        lo = full[k][0] if q_lo > MAX_QP else lo
+        hi = full[k][1] if q_hi > MAX_QP else hi
+        sides = [q for q, moved in ((q_lo, lo > full[k][0]), (q_hi, hi < full[k][1])) if moved]
+        if sides:
+            kept[k] = (lo, hi, max(sides))
+    if [(k, v[:2]) for k, v in kept.items()] != [(k, bounds[k]) for k in restricted]:
+        coverage, density, mass, n_in = box_stats(frame, y, {k: v[:2] for k, v in
+                                                             kept.items()})
+        coverage *= y.sum() / all_cases
+        mass *= len(y) / all_settings
+        meets = density >= threshold
+    limits = tuple(Limit(k, lo, hi, *full[k], q) for k, (lo, hi, q) in
+                   sorted(kept.items(), key=lambda kv: kv[1][2]))
     return Box(coverage, density, mass, n_in, all_cases, limits, meets,
                tuple((float(c), float(d), int(r)) for c, d, r in
                      zip(traj.coverage, traj.density, traj.res_dim)), threshold)
 
 
-def _quasi_p(found: Any, i: int) -> dict[str, float]:
-    """Each restricted parameter's quasi-p-value (the larger of its two sides)."""
+def _quasi_p(found: Any, i: int) -> dict[str, tuple[float, float]]:
+    """Each restricted parameter's quasi-p-values of its (lower, upper) bound; NaN for
+    a side PRIM did not restrict (then it counts as 0: nothing to drop)."""
     try:
         _, table = found.inspect(i, style="data")[0]
-    except Exception:  # an EMA version without it: no p-values
+    except Exception:  # an EMA version without it: no p-values, nothing dropped
         return {}
-    qp = table.loc[:, [c for c in table.columns if "qp" in str(c)]]
-    return {str(k): float(np.nanmax(row.to_numpy(dtype=float))) if np.isfinite(
-        row.to_numpy(dtype=float)).any() else float("nan") for k, row in qp.iterrows()}
+    cols = [c for c in table.columns if "qp" in str(c)]
+    out = {}
+    for k, row in table.loc[:, cols].iterrows():
+        vals = np.nan_to_num(row.to_numpy(dtype=float), nan=0.0)
+        out[str(k)] = (float(vals[0]), float(vals[-1]))
+    return out
 
 
 # ----------------------------------------------------------------------------- conditions

@@ -3,7 +3,8 @@
 :class:`RobustnessSection` wraps a :class:`~diffusion_sim.robustness.Robustness`: it
 writes ``robustness.csv`` (how often each policy beats the baseline),
 ``robustness_differences.csv`` (the paired differences' distribution over the settings),
-``robustness.json`` (the ranges, the design, the seeds),
+``robustness.json`` (the ranges, the design, the seeds), ``robustness_runs.csv`` (every
+run: point, replicate, scenario, the point's values, the outcomes),
 ``regret.csv``, ``robustness_points.csv`` (one row per setting and policy: what
 ``diffusion-sim discover`` reads), ``discovery.csv`` (PRIM boxes of where each policy
 fails to beat the baseline, when EMA Workbench is installed) and their figures, and
@@ -112,6 +113,11 @@ class RobustnessSection:
         regret = regret_rows(rob, self.scale)
         write_csv(folder / "regret.csv", regret)
         write_csv(folder / "robustness_points.csv", point_rows(rob))
+        write_csv(folder / "robustness_runs.csv", [
+            {"point": k, "replicate": r, "scenario": name, **rob.design[k],
+             **dict(zip(KEPT, map(float, rob.values[name][k, r])))}
+            for k in range(rob.n_points) for r in range(rob.spec.reps)
+            for name in [rob.baseline, *rob.scenarios]])
         diffs = {p: {k: self.scale[k] * rob.paired(p, k)[0] for k in KEPT}
                  for p in rob.scenarios}
         robust_difference_figure(diffs, rob.scenarios, rob.n_points, rob.spec.reps,
