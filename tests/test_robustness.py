@@ -78,6 +78,21 @@ def test_bad_ranges_are_refused_before_anything_runs(tmp_path, ranges, match):
         load_robustness(path, base, scen, seed=1)
 
 
+def test_points_without_ranges_is_refused(tmp_path, capsys):
+    from diffusion_sim.cli import main
+
+    (tmp_path / "a.toml").write_text('name = "a"\nsteps = 4\n[population]\nsize = 100\n')
+    (tmp_path / "b.toml").write_text('name = "b"\nsteps = 4\n[population]\nsize = 100\n')
+    assert main(["compare", str(tmp_path / "a.toml"), str(tmp_path / "b.toml"),
+                 "--points", "10", "--out", str(tmp_path / "o")]) == 2
+    assert "--points: robustness needs a comparison file" in capsys.readouterr().err
+    (tmp_path / "cmp.toml").write_text('[comparison]\nbaseline = "a.toml"\n'
+                                       '[scenarios.b]\nfile = "b.toml"\n')
+    assert main(["compare", str(tmp_path / "cmp.toml"), "--points", "10"]) == 2
+    assert "has no [robustness] table" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
 def test_unknown_robustness_setting_is_one_line(tmp_path):
     path, base, scen, _ = comparison_file(tmp_path, '"transmission.transmissibility" = '
                                                     '[0.2, 0.6]\n', extra="pionts = 3\n")

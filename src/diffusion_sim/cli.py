@@ -104,6 +104,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         resolve_settings,
         run_comparison,
     )
+    from diffusion_sim.errors import ScenarioError
     from diffusion_sim.report import write_comparison_report
     from diffusion_sim.robustness import load_robustness, run_robustness
     from diffusion_sim.scenario import load
@@ -119,6 +120,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
                          min_cell_count=args.min_cell_count)
     if not args.scenarios:  # checked before anything runs
         robust = load_robustness(args.baseline, baseline, scenarios, s["seed"], args.points)
+    elif args.points:
+        raise ScenarioError("--points: robustness needs a comparison file with a "
+                            "[robustness] table, not scenario files")
     name = s["name"] or f"{baseline.name}_comparison"
     out = Path(args.out) if args.out else Path("results") / name
     replacing = _replacing(out)

@@ -128,6 +128,8 @@ def load_robustness(path: str | Path, baseline: Scenario, scenarios: Sequence[Sc
     """
     path = Path(path)
     table = read_toml(path).get("robustness")
+    if table is None and points:
+        raise ScenarioError(f"--points: {path} has no [robustness] table of ranges to vary")
     if table is None or points == 0:
         return None
     head = read_settings(table, SETTINGS, "robustness.", str(path), ScenarioError)
