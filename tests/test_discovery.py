@@ -76,6 +76,22 @@ def test_prim_finds_the_planted_box_and_its_numbers_are_recomputed():
     assert all(x.qp < 1e-6 for x in box.limits)  # both restrictions significant
 
 
+def test_a_second_box_is_found_among_the_settings_the_first_left():
+    need_ema()
+    from diffusion_sim.discovery import prim_boxes
+
+    rng = np.random.default_rng(5)
+    X = {"a": rng.uniform(0, 1, 600), "b": rng.uniform(0, 1, 600), "c": rng.uniform(0, 1, 600)}
+    y = ((X["a"] > 0.7) & (X["b"] < 0.4)) | ((X["c"] > 0.85) & (X["a"] < 0.5))
+    boxes = prim_boxes(X, y, threshold=0.8)  # EMA's own numbers checked inside
+    assert len(boxes) == 2
+    assert {lim.parameter for lim in boxes[0].limits} == {"a", "b"}
+    assert {lim.parameter for lim in boxes[1].limits} == {"a", "c"}
+    # coverages are shares of all cases: the two boxes together hold them all
+    assert boxes[0].coverage + boxes[1].coverage == pytest.approx(1.0)
+    assert all(b.density >= 0.8 for b in boxes)
+
+
 def test_prim_refuses_an_outcome_that_is_everywhere_or_nowhere():
     need_ema()
     from diffusion_sim.discovery import prim_boxes
@@ -160,6 +176,6 @@ def test_compare_with_robustness_writes_its_section_and_discovery(tmp_path):
     try:
         import ema_workbench  # noqa: F401
     except ImportError:
-        assert "Scenario discovery not run" in page or "discovery.csv" not in page
+        assert "Scenario discovery: scenario discovery needs EMA Workbench" in page
     else:
-        assert "Scenario discovery not run" not in page
+        assert "needs EMA Workbench" not in page and "disagrees" not in page

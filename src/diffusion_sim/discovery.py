@@ -169,11 +169,8 @@ def prim_boxes(X: Mapping[str, Sequence[float]], y: Sequence[bool], *, threshold
             boxes.append(box)
             if found.coverage >= 1.0:
                 break
-            inside = np.ones(outcome.size, dtype=bool)
-            for lim in box.limits:
-                v = frame[lim.parameter].to_numpy()
-                inside &= (v >= lim.low) & (v <= lim.high)
-            left &= ~inside
+            left[np.asarray(found.yi, dtype=int)] = False  # what EMA takes out: the box as
+            # selected, before any side is dropped
     return boxes
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from diffusion_sim.discovery import Box, prim_boxes
+from diffusion_sim.discovery import Box, ema_prim, prim_boxes
 from diffusion_sim.errors import AnalysisError
 from diffusion_sim.measures import Measure
 from diffusion_sim.report.robustness_figures import (
@@ -77,25 +77,30 @@ class RobustnessSection:
         rob = self.rob
         X = {u.path: np.array([p[u.path] for p in rob.design], dtype=float)
              for u in rob.spec.ranges}
-        rows, figs = [], []
+        rows, figs, notes = [], [], []
+        try:
+            ema_prim()
+        except AnalysisError as exc:
+            return rows, figs, str(exc)
         cases = sorted(((abs(r["p_better"] - 0.5), r) for r in self._prob
                         if MIN_CASES <= round((1 - r["p_better"]) * r["n_points"])
                         <= r["n_points"] - MIN_CASES), key=lambda t: t[0])
         for _, r in cases:
             mean = rob.paired(r["policy"], r["metric"])[0]
             y = np.isfinite(mean) & (np.sign(mean) != rob.better(r["metric"]))
+            outcome = f"{r['policy'].replace('_', ' ')} {FAILS[r['criterion']]}"
             try:
                 boxes = prim_boxes(X, y, threshold=rob.spec.threshold)
             except AnalysisError as exc:
-                return rows, figs, str(exc)
-            outcome = f"{r['policy'].replace('_', ' ')} {FAILS[r['criterion']]}"
+                notes.append(f"{outcome}: {exc}")
+                continue
             for i, box in enumerate(boxes):
                 rows.append(box_row(box, outcome, r["policy"], r["criterion"], i + 1))
             if boxes and len(figs) < MAX_FIGURES:
                 path = folder / f"discovery_{r['policy']}_{r['criterion']}.png"
                 discovery_figure(boxes[0], X, y, f"Where {outcome}", path)
                 figs.append(_img(path, f"PRIM box: where {outcome}"))
-        return rows, figs, ""
+        return rows, figs, "; ".join(notes)
 
     def write(self, folder: Path) -> str:
         """Write the files into ``folder``; return the report section's HTML."""
@@ -153,9 +158,10 @@ class RobustnessSection:
                         for r in regret]
         disc = (html_table([{k: v for k, v in b.items() if k not in ("policy", "criterion")}
                             for b in boxes]) + "".join(figs) if boxes else
-                f"<p class='notice'>Scenario discovery not run: {html.escape(note)}</p>"
-                if note else "<p>No policy wins at some settings and loses at others often "
-                             "enough for scenario discovery.</p>")
+                "<p>No box of parameter ranges explains where a policy fails (or no policy "
+                "wins at some settings and loses at others often enough).</p>")
+        if note:
+            disc += f"<p class='notice'>Scenario discovery: {html.escape(note)}</p>"
         return (
             "<h2>Does the policy still win if the illustrative values are wrong?</h2>"
             f"<p>{rob.n_points} settings of {len(ranges)} uncertain values (a Latin "
