@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from matplotlib.patches import Rectangle
 
+from diffusion_sim.measures import parameter_label
 from diffusion_sim.report.comparison_figures import figure, name_of, plain, save
 from diffusion_sim.report.palette import scenario_colour
 
@@ -95,7 +96,7 @@ def discovery_figure(box: Box, X: Mapping[str, np.ndarray], y: np.ndarray, title
                      path: Path) -> list[Path]:
     """The settings with and without the outcome over the box's two most restrictive
     parameters (the box drawn), and every restricted range within its full range."""
-    fig = figure(12, 4.6)
+    fig = figure(12, 3.6 + 0.35 * max(len(box.limits), 1))
     left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1]})
     lims = list(box.limits)
     names = list(X)
@@ -111,8 +112,8 @@ def discovery_figure(box: Box, X: Mapping[str, np.ndarray], y: np.ndarray, title
     y0, y1 = (by[py].low, by[py].high) if py in by else (ys.min(), ys.max())
     left.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor="#000",
                              lw=1.8, ls="--"))
-    left.set_xlabel(plain(px), fontsize=9)
-    left.set_ylabel(plain(py), fontsize=9)
+    left.set_xlabel(plain(parameter_label(px)), fontsize=9)
+    left.set_ylabel(plain(parameter_label(py)), fontsize=9)
     left.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16),
                 ncol=2)
     for i, lim in enumerate(lims):
@@ -122,7 +123,8 @@ def discovery_figure(box: Box, X: Mapping[str, np.ndarray], y: np.ndarray, title
         right.barh(i, b - a, left=a, color="#0072B2", height=0.6)
         right.text(1.02, i, f"{lim.low:.3g} – {lim.high:.3g}  (of {lim.full_low:.3g} – "
                             f"{lim.full_high:.3g})", va="center", fontsize=8)
-    right.set_yticks(range(len(lims)), [plain(lim.parameter) for lim in lims], fontsize=8)
+    right.set_yticks(range(len(lims)), [plain(parameter_label(lim.parameter)) for lim in lims],
+                     fontsize=9)
     right.invert_yaxis()
     right.set_xlim(0, 1.9)
     right.set_xticks([0, 0.5, 1], ["low end", "", "high end"])
