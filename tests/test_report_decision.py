@@ -98,9 +98,11 @@ def test_verdict_names_the_only_policy_that_raises_reach_and_narrows_the_gap():
     assert s[0] == ("Only inclusion both raises reach and narrows the gap between the least "
                     "and the most deprived groups.")
     text = " ".join(s)
-    assert "Groups raises reach (+15.0 pp) but widens the gap (+6.0 pp)." in text
-    assert "Privacy cost: groups clearly raise unwanted disclosures per sharing act" in text
-    assert "Noop: no clear change in reach, the gap or unwanted disclosure." in text
+    assert "With groups, reach rises (+15.0 pp) but the gap widens (+6.0 pp)." in text
+    assert ("Privacy cost: groups clearly raise unwanted disclosures per sharing act "
+            "(baseline 0.110; groups +0.030 per act (+27 %))." in text)
+    assert "With noop: no clear change in reach, the gap or unwanted disclosure." in text
+    assert s[1].startswith("With inclusion: reach +5.0 pp (")
 
 
 def test_verdict_when_no_policy_narrows_the_gap_and_with_robustness():
@@ -112,10 +114,15 @@ def test_verdict_when_no_policy_narrows_the_gap_and_with_robustness():
            {"policy": "b", "criterion": "gap", "p_better": 0.0}]
     s = verdict_sentences(comp, rob, n_points=40)
     assert s[0].startswith("No policy clearly both raises reach and narrows the gap")
-    assert s[1].startswith("A: reach +5.0 pp") and "no clear change in the gap" in s[1]
+    assert s[1].startswith("With a: reach +5.0 pp") and "no clear change in the gap" in s[1]
     assert s[-1] == ("If the illustrative values are wrong (within the ranges stated below, "
                      "40 settings): a raises reach in 90 % of them and narrows the gap in 35 %;"
                      " b raises reach in 100 % of them and narrows the gap in 0 %.")
+
+
+def test_a_policy_that_loses_reach_is_named():
+    comp = fake_comparison({"narrow": {"engaged_final": -0.04}})
+    assert "With narrow, reach falls (-4.0 pp)." in verdict_sentences(comp)
 
 
 def test_a_gap_that_favours_the_deprived_narrows_when_it_rises():

@@ -87,6 +87,12 @@ def _names(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def _relative(e: Effect) -> str:
+    """``+0.035 per act (+32 %)``: the change and its size relative to the baseline."""
+    rel = f" ({100 * e.difference / e.baseline:+.0f} %)" if e.baseline else ""
+    return f"{e.delta(3)}{rel}"
+
+
 def _privacy_phrase(e: Effect) -> str:
     if not e.clear:
         return "with no clear change in unwanted disclosures per sharing act"
@@ -111,6 +117,7 @@ def verdict_sentences(comp: Comparison, robust: Sequence[Mapping[str, Any]] = ()
             and e["reach"].better and not (e["gap"].clear and not e["gap"].better)]
     widen = [p for p, e in eff.items() if e["reach"].clear and e["reach"].better
              and e["gap"].clear and not e["gap"].better]
+    lose = [p for p, e in eff.items() if e["reach"].clear and not e["reach"].better]
     out = []
     if len(win) == 1 and len(eff) > 1:
         out.append(f"Only {_names(win)} both raises reach and narrows the gap between the "
@@ -123,28 +130,30 @@ def verdict_sentences(comp: Comparison, robust: Sequence[Mapping[str, Any]] = ()
                    "least and the most deprived groups.")
     for p in win + fair:
         r, g = eff[p]["reach"], eff[p]["gap"]
-        gap = (f"gap {g.delta()} ({g.interval()})" if g.clear else
+        gap = (f"the gap {g.delta()} ({g.interval()})" if g.clear else
                f"no clear change in the gap ({g.delta()}, {g.interval()})")
-        out.append(f"{p.replace('_', ' ').capitalize()}: reach {r.delta()} ({r.interval()}), "
-                   f"{gap}, {_privacy_phrase(eff[p]['privacy'])}.")
+        out.append(f"With {_names([p])}: reach {r.delta()} ({r.interval()}), {gap}, "
+                   f"{_privacy_phrase(eff[p]['privacy'])}.")
     if widen:
         top = sorted(widen, key=lambda p: -eff[p]["reach"].difference)
-        s = "s" if len(top) == 1 else ""
-        out.append(f"{_names(top).capitalize()} raise{s} reach ("
+        out.append(f"With {_names(top)}, reach rises ("
                    + ", ".join(eff[p]["reach"].delta() for p in top)
-                   + f") but widen{s} the gap (" + ", ".join(eff[p]["gap"].delta() for p in top)
+                   + ") but the gap widens (" + ", ".join(eff[p]["gap"].delta() for p in top)
                    + ").")
+    if lose:
+        out.append(f"With {_names(lose)}, reach falls ("
+                   + ", ".join(eff[p]["reach"].delta() for p in lose) + ").")
     cost = [p for p, e in eff.items() if e["privacy"].clear and not e["privacy"].better]
     if cost:
         base = eff[cost[0]]["privacy"]
         out.append(f"Privacy cost: {_names(cost)} clearly raise unwanted disclosures per "
                    f"sharing act (baseline {base.scale * base.baseline:.3f}; "
-                   + ", ".join(f"{p.replace('_', ' ')} {eff[p]['privacy'].delta(3)}"
+                   + ", ".join(f"{p.replace('_', ' ')} {_relative(eff[p]['privacy'])}"
                                for p in cost) + ").")
     none = [p for p, e in eff.items() if not any(x.clear for x in e.values())]
     if none:
-        out.append(f"{_names(none).capitalize()}: no clear change in reach, the gap or "
-                   "unwanted disclosure.")
+        out.append(f"With {_names(none)}: no clear change in reach, the gap or unwanted "
+                   "disclosure.")
     other = list(comp.world_differences)
     if other:
         out.append(f"Not on the baseline's people: {_names(other)}; "
