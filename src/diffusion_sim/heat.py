@@ -482,10 +482,13 @@ def theil_decomposition(
     if not keep.any():
         raise ValueError("at least one weight must be > 0")
     x, g, w = x[keep], g[keep], w[keep]
+    s = w / w.sum()
+    if not np.all(s > 0):  # a weight too small to register beside the total (its share
+        x, g, s = x[s > 0], g[s > 0], s[s > 0]  # underflows to 0) counts as 0
+        s = s / s.sum()
 
     _, inv = np.unique(g, return_inverse=True)
     inv = inv.ravel()
-    s = w / w.sum()
     mu = float(np.sum(s * x))
     r = x / mu
     share_g = np.bincount(inv, weights=s)
