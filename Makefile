@@ -1,12 +1,14 @@
 # The README's commands. Needs only python3 (3.11+) and make; everything else is
 # installed into .venv by the first target that needs it: `make demo` installs only
-# what the main job needs, `make test` adds the test, MPI, Dask, app (viz), browser and
-# calibration extras (the app's browser test drives the system's Chromium).
+# what the main job needs, `make test` adds the test, MPI, Dask, app (viz), browser,
+# calibration and analysis extras (the app's browser test drives the system's Chromium),
+# `make experiments` the analysis extra (scenario discovery, SALib).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 CORE   := $(VENV)/.installed-core
 DEV    := $(VENV)/.installed-dev
+ANA    := $(VENV)/.installed-analysis
 # pytest workers: both cores by default (override: make test JOBS=1)
 JOBS   ?= 2
 # the scenario `make app` starts from
@@ -27,8 +29,12 @@ $(CORE): pyproject.toml | $(BIN)/python
 	touch $(CORE)
 
 $(DEV): pyproject.toml $(CORE)
-	$(BIN)/python -m pip install -q -e ".[dev,mpi,dask,viz,browser,calib]"
+	$(BIN)/python -m pip install -q -e ".[dev,mpi,dask,viz,browser,calib,analysis]"
 	touch $(DEV)
+
+$(ANA): pyproject.toml $(CORE)
+	$(BIN)/python -m pip install -q -e ".[analysis]"
+	touch $(ANA)
 
 ## The main job: the bundled policy scenarios -> results/ (tables, figures, report)
 demo: $(CORE)
@@ -45,13 +51,14 @@ app: $(CORE)
 	$(BIN)/diffusion-sim app $(SCENARIO)
 
 ## The research experiments (figures and tables under results/<experiment>/)
-experiments: $(CORE)
+experiments: $(ANA)
 	$(BIN)/python experiments/strategy_mix/run.py results/strategy_mix
 	$(BIN)/diffusion-sim compare experiments/seeding/comparison.toml --out results/seeding
 	$(BIN)/diffusion-sim compare experiments/counterproductive/comparison.toml --out results/counterproductive
 	$(BIN)/diffusion-sim sweep experiments/sensitivity/sweep.toml --out results/sensitivity --resume
 	$(BIN)/diffusion-sim compare experiments/motivation/comparison.toml --out results/motivation
 	$(BIN)/python experiments/reinforcement/run.py results/reinforcement
+	$(BIN)/diffusion-sim compare experiments/robustness/comparison.toml --out results/robustness
 
 ## Calibration: the illustrative example and the coverage experiment (needs the calib
 ## extra: pyabc, optuna; the coverage run takes tens of minutes on 2 cores)

@@ -111,8 +111,10 @@ def test_report_is_self_contained_and_every_figure_decodes(report):
         assert img.size[0] > 300 and img.size[1] > 200
     text = path.read_text()
     assert "illustrative" in text and "seed 3" in text
-    for name in ("summary.csv", "summary.md", "differences.csv", "parameters.csv"):
+    for name in ("summary.csv", "summary.md", "differences.csv", "parameters.csv",
+                 "heat.csv", "heat_plus.csv"):
         assert (path.parent / name).stat().st_size > 0
+        assert f"href='{name}'" in text  # every table is linked from the page
 
 
 def test_report_on_the_same_people_claims_the_policy_effect_without_notice(report):
@@ -192,8 +194,13 @@ def test_user_data_suppresses_small_groups(tmp_path):
     text = path.read_text()
     assert "suppressed" in text and "may describe real people" in text
     assert not (path.parent / "runs.csv").exists()
-    summary = (path.parent / "summary.csv").read_text()
-    assert "suppressed (< 10 people)" in summary
+    import csv
+
+    tidy = list(csv.DictReader(open(path.parent / "summary.csv")))
+    assert {r["measure"] for r in tidy} >= {"engaged_final", "engaged_final_g2"}
+    assert "engaged_final_g1" not in {r["measure"] for r in tidy}  # suppressed: left out
+    assert "suppressed (< 10 people)" in (path.parent / "summary.md").read_text()
+    assert not (path.parent / "heat_plus.csv").exists()  # per-group estimates: not written
 
 
 def test_comparison_file_with_overrides(tmp_path):

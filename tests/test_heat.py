@@ -375,6 +375,15 @@ def test_decomposition_identity(rows):
         assert d[k] >= -tol, k
 
 
+def test_decomposition_a_weight_whose_share_underflows_counts_as_zero():
+    # found by hypothesis: a subnormal weight beside 2.0 has a share of exactly 0, and its
+    # group's mean was 0/0
+    d = theil_decomposition([1.0, 3.0, 1.0], [0, 1, 1], [5e-324, 2.0, 2.0], multiplier=1)
+    e = theil_decomposition([3.0, 1.0], [1, 1], multiplier=1)
+    assert d == pytest.approx(e)
+    assert d["ti_between"] == 0.0
+
+
 def test_decomposition_equal_values_and_one_group():
     same = theil_decomposition([2.0] * 5, [0, 1, 1, 2, 2])
     for k in ("ti_total", "ti_between", "ti_within", "mld_total", "mld_between", "mld_within"):

@@ -189,6 +189,13 @@ def test_sobol_design_writes_indices(tmp_path):
     # both parameters drive reach: their total-order indices are clearly positive
     assert all(float(r["total_order"]) > 0.05 for r in eng.values())
     assert (tmp_path / "out" / "sobol.png").stat().st_size > 10_000
+    assert (tmp_path / "out" / "sobol.svg").exists()  # and as a vector figure
+    assert eng["transmission.transmissibility"]["parameter_label"] == "transmissibility"
+    assert eng["transmission.transmissibility"]["output_label"] == \
+        "People engaged (% of everybody)"
+    head = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    noted = [r for r in s if r["note"]]
+    assert len(head["warnings"]) == len({r["output"] for r in noted})
 
 
 def test_shard_from_slurm_environment():

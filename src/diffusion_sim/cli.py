@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from diffusion_sim.arguments import Parser, count, print_error, unit_float
 from diffusion_sim.errors import DiffusionSimError
 from diffusion_sim.version import __version__
 
@@ -155,10 +156,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
         resolve_settings,
         run_comparison,
     )
+    from diffusion_sim.errors import ScenarioError
     from diffusion_sim.report import write_comparison_report
+    from diffusion_sim.robustness import load_robustness, run_robustness
     from diffusion_sim.scenario import load
 
-    file_settings = None
+    file_settings, robust = None, None
     if not args.scenarios:
         baseline, scenarios, file_settings = load_comparison(args.baseline)
     else:
@@ -168,6 +171,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
                          ci_width=args.ci_width, max_reps=args.max_reps,
                          min_cell_count=args.min_cell_count)
     _preflight(args, [baseline, *scenarios])
+    if not args.scenarios:  # checked before anything runs
+        robust = load_robustness(args.baseline, baseline, scenarios, s["seed"], args.points)
+    elif args.points:
+        raise ScenarioError("--points: robustness needs a comparison file with a "
+                            "[robustness] table, not scenario files")
     name = s["name"] or f"{baseline.name}_comparison"
     out = Path(args.out) if args.out else Path("results") / name
     replacing = _replacing(out)
@@ -179,9 +187,49 @@ def cmd_compare(args: argparse.Namespace) -> int:
                           max_reps=s["max_reps"],
                           progress=_progress_printer(f"compare {name}"))
     _print_notes(comp.notes)
-    path = write_comparison_report(comp, out, min_count=s["min_cell_count"])
+    section = None
+    if robust is not None:
+        from diffusion_sim.report.robustness_section import RobustnessSection
+
+        rob = run_robustness(robust, baseline, scenarios, workers=args.workers,
+                             progress=_progress_printer(f"robustness {name}"))
+        section = RobustnessSection(rob, comp.measures)
+    path = write_comparison_report(comp, out, min_count=s["min_cell_count"],
+                                   robustness=section)
     print(f"{name}: {comp.reps} paired replications x {len(comp.all_scenarios)} scenarios "
           f"({comp.stop_reason}); report: {path}{replacing}")
+    if section is not None:
+        print(f"{name}: robustness: {section.rob.n_points} parameter settings x "
+              f"{robust.reps} replications ({section.rob.n_runs} runs, "
+              f"{section.rob.seconds:.0f} s)"
+              + (f"; scenario discovery: {section.rob.discovery_note}"
+                 if section.rob.discovery_note else ""))
+    return 0
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    from diffusion_sim.discovery import discover_folder
+
+    found = discover_folder(args.dir, args.where, policy=args.policy,
+                            threshold=args.threshold, out=args.out)
+    print(f"{found.outcome}: {found.n_cases} of {found.n_settings} settings; "
+          f"{len(found.boxes)} PRIM box(es) in {found.out}/")
+    for i, b in enumerate(found.boxes, 1):
+        print(f"  box {i}: coverage {b.coverage:.0%}, density {b.density:.0%}"
+              f"{'' if b.meets_threshold else ' (below the density threshold)'}: "
+              f"{b.describe()}")
+    return 0
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from diffusion_sim.sweep.delta import DEFAULT_OUTPUTS, delta_folder
+
+    outputs = [o.strip() for o in args.outputs.split(",") if o.strip()] if args.outputs \
+        else list(DEFAULT_OUTPUTS)
+    out, notes = delta_folder(args.dir, outputs, resamples=args.resamples, out=args.out)
+    for line in notes:
+        print(f"note: {line}", file=sys.stderr)
+    print(f"moment-independent indices (delta) of {', '.join(outputs)}: {out}/delta.csv")
     return 0
 
 
@@ -204,6 +252,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+    if res["complete"]:
+        _print_sweep_warnings(out)
     what = "results" if res["complete"] else "chunks (merge with: diffusion-sim merge DIR)"
     fixed = f" ({res['repaired']} damaged chunks rerun)" if res["repaired"] else ""
     print(f"{label}: {res['runs_done']} runs now{fixed}, {res['runs_total']} in all; "
@@ -211,10 +261,23 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_sweep_warnings(out: Path) -> None:
+    """The merged sweep's warnings (doubtful Sobol indices), one line each on stderr."""
+    import json
+
+    try:
+        warnings = json.loads((out / "manifest.json").read_text()).get("warnings", [])
+    except (OSError, ValueError):
+        return
+    for line in warnings:
+        print(f"warning: {line}", file=sys.stderr)
+
+
 def cmd_merge(args: argparse.Namespace) -> int:
     from diffusion_sim.sweep import merge
 
     print(f"merged: {merge(args.dir)}")
+    _print_sweep_warnings(Path(args.dir))
     return 0
 
 
@@ -266,30 +329,6 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _count(least: int) -> Callable[[str], int]:
-    """An argparse type: an integer ≥ ``least``."""
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-        if value < least:
-            raise argparse.ArgumentTypeError(f"must be at least {least}, got {value}")
-        return value
-
-    return parse
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
-    return value
-
-
 def _size(text: str) -> int:
     """An argparse type: a memory size such as 500M, 64G or 1.5T."""
     from diffusion_sim.capacity import parse_size
@@ -300,31 +339,13 @@ def _size(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line like every other error
-    (``diffusion-sim: error: run: argument --seed: ...``) and exit status 2."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        command = self.prog.partition(" ")[2]
-        where = f"{command}: " if command else ""
-        _error(f"{where}{message}")
-        raise SystemExit(2)
-
-
-def _error(message: str) -> None:
-    """Print ``diffusion-sim: error: MESSAGE`` as one line: a newline or other control
-    character in it (from a file name, a value) is shown as its escape."""
-    shown = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in message)
-    print(f"diffusion-sim: error: {shown}", file=sys.stderr)
-
-
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = Parser(
         prog="diffusion-sim",
         description="Peer-to-peer diffusion of health information under privacy and "
                     "identity concerns.")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     v = sub.add_parser("validate", help="check scenario, comparison or sweep files (and "
                        "the data files they name) without running them")
@@ -335,15 +356,15 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--format", choices=("text", "markdown"), default="text")
     d.set_defaults(func=cmd_describe)
 
-    seed = {"type": _count(0), "help": "seed (entropy) of the runs (default 20261122)"}
-    workers = {"type": _count(1), "help": "processes (default: all cores this job may use)"}
+    seed = {"type": count(0), "help": "seed (entropy) of the runs (default 20261122)"}
+    workers = {"type": count(1), "help": "processes (default: all cores this job may use)"}
     memory = {"type": _size, "dest": "max_memory", "metavar": "SIZE",
               "help": "memory the runs may use, e.g. 64G (default: what is available: "
                       "MemAvailable or the job's cgroup limit; or DIFFUSION_SIM_MAX_MEMORY); "
                       "runs estimated to need more are refused before they start"}
     r = sub.add_parser("run", help="run replications of one scenario")
     r.add_argument("scenario", metavar="SCENARIO.toml")
-    r.add_argument("--reps", type=_count(1), default=10, help="replications (default 10)")
+    r.add_argument("--reps", type=count(1), default=10, help="replications (default 10)")
     r.add_argument("--seed", **seed)
     r.add_argument("--engine", choices=("compiled", "vectorized", "agents"), default="compiled",
                    help="compiled (fast; vectorized is its old name) or agents (the per-agent reference)")
@@ -358,16 +379,22 @@ def build_parser() -> argparse.ArgumentParser:
                     "(a [comparison] table naming the baseline, plus [scenarios.NAME]).")
     c.add_argument("baseline", metavar="BASELINE.toml|COMPARISON.toml")
     c.add_argument("scenarios", nargs="*", metavar="SCENARIO.toml")
-    c.add_argument("--reps", type=_count(1), help="paired replications per scenario (default 20)")
-    c.add_argument("--ci-width", type=_positive_float, dest="ci_width",
-                   help="add replications until every difference's 95%% interval is "
-                        "narrower than this (on the reported scale: pp or index units)")
-    c.add_argument("--max-reps", type=_count(1), dest="max_reps",
+    c.add_argument("--reps", type=count(1), help="paired replications per scenario (default 20)")
+    c.add_argument("--ci-width", dest="ci_width", metavar="MEASURE=W,...",
+                   help="add replications until each named difference's 95%% interval is "
+                        "narrower than W in the measure's own unit (pp, per act, index) or "
+                        "W%% of the baseline's value, e.g. 'engaged_final=1.5,"
+                        "unwanted_per_act=10%%'; a bare number W means "
+                        "engaged_final=W,engaged_gap=W (percentage points)")
+    c.add_argument("--max-reps", type=count(1), dest="max_reps",
                    help="cap for --ci-width (default 200)")
     c.add_argument("--seed", **seed)
     c.add_argument("--workers", **workers)
-    c.add_argument("--min-cell-count", type=_count(1), dest="min_cell_count",
+    c.add_argument("--min-cell-count", type=count(1), dest="min_cell_count",
                    help="suppress per-group cells below this count with user files (10)")
+    c.add_argument("--points", type=count(0),
+                   help="robustness: Latin-hypercube points over the comparison file's "
+                        "[robustness.ranges] (default: its points; 0 = skip it)")
     c.add_argument("--out", help="output folder (default results/<name>)")
     c.add_argument("--max-memory", **memory)
     c.set_defaults(func=cmd_compare)
@@ -400,13 +427,41 @@ def build_parser() -> argparse.ArgumentParser:
                           "larger budget); refused if its inputs changed")
     cal.set_defaults(func=cmd_calibrate)
 
+    dv = sub.add_parser(
+        "discover", help="scenario discovery (PRIM): which parameter ranges explain an "
+                         "outcome, in a sweep or a robustness analysis",
+        description="Needs the optional extra: pip install 'diffusion-sim[analysis]'.")
+    dv.add_argument("dir", metavar="DIR", help="a sweep's folder, or a comparison's with a "
+                                               "robustness analysis")
+    dv.add_argument("--where", required=True, metavar="CONDITION",
+                    help="the outcome, e.g. 'engaged_gap > 0.2' or 'diff_engaged_gap > 0' "
+                         "(columns of runs.csv / robustness_points.csv; shares as fractions; "
+                         "join conditions with 'and')")
+    dv.add_argument("--policy", help="robustness folders: the policy whose settings to use")
+    dv.add_argument("--threshold", type=unit_float, default=0.8,
+                    help="density a box should reach (default 0.8)")
+    dv.add_argument("--out", help="output folder (default DIR/discovery-<condition>)")
+    dv.set_defaults(func=cmd_discover)
+
+    se = sub.add_parser(
+        "sensitivity", help="moment-independent sensitivity (Borgonovo's delta, SALib) of "
+                            "an existing sweep, any design",
+        description="Needs the optional extra: pip install 'diffusion-sim[analysis]'.")
+    se.add_argument("dir", metavar="SWEEP_DIR")
+    se.add_argument("--outputs", help="comma-separated output columns (default "
+                                      "engaged_final,engaged_gap,engaged_ci_erreygers)")
+    se.add_argument("--resamples", type=count(10), default=50,
+                    help="bootstrap resamples of the intervals (default 50)")
+    se.add_argument("--out", help="output folder (default SWEEP_DIR/sensitivity-delta)")
+    se.set_defaults(func=cmd_sensitivity)
+
     mg = sub.add_parser("merge", help="join a sharded sweep's chunks; list missing runs")
     mg.add_argument("dir", metavar="DIR")
     mg.set_defaults(func=cmd_merge)
 
     sl = sub.add_parser("slurm", help="write an sbatch array script + a dependent merge job")
     sl.add_argument("spec", metavar="SPEC.toml")
-    sl.add_argument("--tasks", type=_count(1), required=True, help="array tasks (shards)")
+    sl.add_argument("--tasks", type=count(1), required=True, help="array tasks (shards)")
     sl.add_argument("--out", help="sweep output folder (default results/<sweep name>)")
     sl.add_argument("--partition")
     sl.add_argument("--account", help="account to charge (sbatch --account)")
@@ -418,7 +473,7 @@ def build_parser() -> argparse.ArgumentParser:
     sl.add_argument("--sbatch-option", action="append", dest="sbatch_option", metavar="OPT",
                     help="an extra #SBATCH line for both jobs, e.g. --sbatch-option --qos=short "
                          "(repeatable)")
-    sl.add_argument("--cpus-per-task", type=_count(1), default=1, dest="cpus_per_task")
+    sl.add_argument("--cpus-per-task", type=count(1), default=1, dest="cpus_per_task")
     sl.add_argument("--script-dir", dest="script_dir",
                     help="where to write the scripts (default: the output folder)")
     sl.set_defaults(func=cmd_slurm)
@@ -429,7 +484,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="the scenario the sliders start from (default: built-in)")
     ap.add_argument("--host", default="127.0.0.1",
                     help="address to listen on (default 127.0.0.1: this machine only)")
-    ap.add_argument("--port", type=_count(1), default=8765, help="port (default 8765)")
+    ap.add_argument("--port", type=count(1), default=8765, help="port (default 8765)")
     ap.set_defaults(func=cmd_app)
     return p
 
@@ -451,7 +506,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except DiffusionSimError as exc:
-        _error(str(exc))
+        print_error(str(exc))
         return 2
     except KeyboardInterrupt:
         print("diffusion-sim: interrupted", file=sys.stderr)

@@ -66,8 +66,9 @@ import numpy as np
 from diffusion_sim.config import Setting, check_keys, read_settings, read_toml
 from diffusion_sim.draws import check_comparable
 from diffusion_sim.errors import ScenarioError
-from diffusion_sim.measures import headlines
+from diffusion_sim.measures import Measure, headlines
 from diffusion_sim.metrics import mean_ci, paired_difference
+from diffusion_sim.precision import WidthTarget, parse_ci_width, precision_status
 from diffusion_sim.replicate import DEFAULT_SEED, executor, ordered_map, replicate_task
 from diffusion_sim.scenario import Scenario, load
 from diffusion_sim.store import sha256_file
@@ -78,8 +79,9 @@ SETTINGS = (
     Setting("baseline", "path", required=True, doc="the baseline scenario file"),
     Setting("reps", "int", 20, lo=1, doc="paired replications per scenario"),
     Setting("seed", "int", DEFAULT_SEED, lo=0, doc="seed (entropy) of every replicate"),
-    Setting("ci_width", "float", None, lo=1e-12,
-            doc="add replications until every difference's interval is narrower"),
+    Setting("ci_width", "raw", None,
+            doc="add replications until the targeted differences' intervals are narrower "
+                "(diffusion_sim.precision: a number, 'measure=width,...' or a table)"),
     Setting("max_reps", "int", 200, lo=1, doc="cap on replications with ci_width"),
     Setting("min_cell_count", "int", 10, lo=1,
             doc="suppress per-group cells below this count with user files"),
@@ -115,13 +117,18 @@ class Comparison:
     def reps(self) -> int:
         return len(self.runs[self.baseline.name])
 
+    @property
+    def measures(self) -> list[Measure]:
+        """The headline measures, per-group ones named by the baseline's group names."""
+        return headlines(self.baseline.n_groups, self.baseline.population.names)
+
     def differences(self, level: float = 0.95) -> list[dict[str, Any]]:
         """Paired difference (scenario − baseline) of every headline metric, with its CI."""
         rows = []
         base = self.runs[self.baseline.name]
         for sc in self.scenarios:
             other = self.runs[sc.name]
-            for h in headlines(self.baseline.n_groups):
+            for h in self.measures:
                 a = np.array([r[h.key] for r in base], dtype=float)
                 b = np.array([r[h.key] for r in other], dtype=float)
                 d = paired_difference(a, b, level)
@@ -139,7 +146,7 @@ class Comparison:
         """Mean and CI of every headline metric per scenario (the baseline included)."""
         rows = []
         for sc in self.all_scenarios:
-            for h in headlines(self.baseline.n_groups):
+            for h in self.measures:
                 v = np.array([r[h.key] for r in self.runs[sc.name]], dtype=float)
                 m, lo, hi = mean_ci(v, level)
                 rows.append({"scenario": sc.name, "metric": h.key, "label": h.label,
@@ -161,7 +168,7 @@ def run_comparison(
     seed: int = DEFAULT_SEED,
     name: str = "comparison",
     workers: int | None = None,
-    ci_width: float | None = None,
+    ci_width: float | str | Mapping[str, Any] | None = None,
     max_reps: int = 200,
     batch: int = 10,
     progress: Callable[[int, int], None] | None = None,
@@ -169,11 +176,12 @@ def run_comparison(
 ) -> Comparison:
     """Run every scenario with common random numbers and collect the results.
 
-    With ``ci_width`` set, replications are added in batches of ``batch`` (keeping the
-    pairing: every scenario gets the same new replicates) until every headline
-    difference's interval (on the reported scale) is narrower than ``ci_width``, or
-    ``max_reps`` is reached; ``Comparison.stop_reason`` says which happened. ``pool``
-    may be any ``concurrent.futures.Executor``; results do not depend on it.
+    With ``ci_width`` set (per measure, in its own unit or relative:
+    :mod:`diffusion_sim.precision`), replications are added in batches of ``batch``
+    (keeping the pairing: every scenario gets the same new replicates) until every
+    targeted difference's interval is narrower than its target, or ``max_reps`` is
+    reached; ``Comparison.stop_reason`` says which happened. ``pool`` may be any
+    ``concurrent.futures.Executor``; results do not depend on it.
     """
     names = [baseline.name, *(s.name for s in scenarios)]
     dupes = {n for n in names if names.count(n) > 1}
@@ -182,6 +190,8 @@ def run_comparison(
     different_people(baseline, scenarios)  # refuses different numbers of groups
     check_comparable(baseline, scenarios)  # parameter draws: the same for all, not changed
     comp = Comparison(name=name, baseline=baseline, scenarios=list(scenarios), seed=seed)
+    targets: tuple[WidthTarget, ...] = () if ci_width is None else parse_ci_width(
+        ci_width, comp.measures)
     for sc in comp.all_scenarios:
         comp.runs[sc.name], comp.counts[sc.name] = [], []
     target = reps if ci_width is None else min(batch, max_reps)
@@ -205,15 +215,16 @@ def run_comparison(
             if ci_width is None:
                 comp.stop_reason = f"fixed number of replications ({done})"
                 break
-            width, label, where = comp.widest_interval()
-            if width < ci_width:
-                comp.stop_reason = (f"every interval narrower than {ci_width:g} after {done} "
-                                    f"replications (widest {width:.3g}: {label}, {where})")
+            met, tightest = precision_status(comp.differences(), targets)
+            goal = "; ".join(t.describe() for t in targets)
+            if met:
+                comp.stop_reason = (f"every targeted interval narrower than its target ({goal}) "
+                                    f"after {done} replications (tightest: {tightest})")
                 break
             if done >= max_reps:
-                comp.stop_reason = (f"cap of {max_reps} replications reached; widest interval "
-                                    f"{width:.3g} ({label}, {where}) is not narrower than "
-                                    f"{ci_width:g}")
+                comp.stop_reason = (f"cap of {max_reps} replications reached before every "
+                                    f"targeted interval was narrower than its target ({goal}); "
+                                    f"furthest: {tightest}")
                 break
             target = min(done + batch, max_reps)
     return comp
@@ -236,10 +247,14 @@ def load_comparison(path: str | Path) -> tuple[Scenario, list[Scenario], dict[st
     """
     path = Path(path)
     data = read_toml(path)
-    check_keys(data, ["comparison", "scenarios"], "", str(path))
+    # [robustness] is read by diffusion_sim.robustness.load_robustness
+    check_keys(data, ["comparison", "scenarios", "robustness"], "", str(path))
     head = read_settings(data.get("comparison", {}), SETTINGS, "comparison.", str(path),
                          ScenarioError)
     baseline = load(path.parent / head["baseline"])
+    if head["ci_width"] is not None:  # checked now, before anything runs
+        parse_ci_width(head["ci_width"], headlines(baseline.n_groups),
+                       where=f"{path}: comparison.ci_width")
     scenarios = []
     table = data.get("scenarios", {})
     check_keys(table, list(table) if isinstance(table, Mapping) else [], "scenarios.",

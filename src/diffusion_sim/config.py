@@ -153,8 +153,9 @@ def load_dict(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
 class Setting:
     """One typed key of a settings table (``[comparison]``, ``[sweep]``).
 
-    ``kind`` is ``"int"``, ``"float"``, ``"str"``, ``"bool"`` or ``"path"`` (a
-    non-empty string naming a file relative to the settings file).
+    ``kind`` is ``"int"``, ``"float"``, ``"str"``, ``"bool"``, ``"path"`` (a
+    non-empty string naming a file relative to the settings file) or ``"raw"`` (any
+    value, checked by the code that reads it).
     """
 
     name: str
@@ -194,6 +195,8 @@ def check_value(v: Any, s: Setting, key: str, source: str,
     def fail(msg: str) -> DiffusionSimError:
         return error(f"{source}: {key}: {msg}")
 
+    if s.kind == "raw":
+        return v
     if s.kind in ("str", "path"):
         if not isinstance(v, str) or (s.kind == "path" and not v):
             raise fail(f"must be {'a file name' if s.kind == 'path' else 'a string'}, got {v!r}")

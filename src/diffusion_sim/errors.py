@@ -39,3 +39,8 @@ class ResourceError(DiffusionSimError):
 
 class CalibrationError(DiffusionSimError):
     """A calibration spec or targets file is invalid, or a calibration cannot run/resume."""
+
+
+class AnalysisError(DiffusionSimError):
+    """An analysis of results cannot run as asked: an optional package is missing, a
+    condition names no column or no run meets it, a folder holds no results to analyse."""

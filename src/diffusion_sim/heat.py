@@ -488,10 +488,10 @@ def theil_decomposition(
     # underflow (weight x value) to 0 and make a group mean 0/0: treat it as 0
     big = w >= 1e-150
     x, g, w = x[big], g[big], w[big]
+    s = w / w.sum()
 
     _, inv = np.unique(g, return_inverse=True)
     inv = inv.ravel()
-    s = w / w.sum()
     mu = float(np.sum(s * x))
     r = x / mu
     share_g = np.bincount(inv, weights=s)

@@ -98,6 +98,11 @@ def numbers(default: tuple[float, ...], doc: str = "", lo: float = 0.0) -> Any:
     return field(default=default, metadata={"kind": "floats", "lo": lo, "doc": doc})
 
 
+def texts(default: tuple[str, ...] = (), doc: str = "") -> Any:
+    """A list of non-empty strings (stored as a tuple)."""
+    return field(default=default, metadata={"kind": "strs", "doc": doc})
+
+
 class FieldError(ScenarioError):
     """A field's value is invalid; ``key`` is its dotted path within the object."""
 
@@ -153,6 +158,13 @@ def check_field(value: Any, name: str, meta: Mapping[str, Any]) -> Any:
             raise FieldError(name, f"must be a list of numbers, got {value!r}")
         return tuple(check_number(x, f"{name}[{i}]", {"kind": "float", "lo": meta.get("lo")})
                      for i, x in enumerate(value))
+    if kind == "strs":
+        if not isinstance(value, list | tuple):
+            raise FieldError(name, f"must be a list of strings, got {value!r}")
+        for i, x in enumerate(value):
+            if not isinstance(x, str) or not x.strip():
+                raise FieldError(f"{name}[{i}]", f"must be a non-empty string, got {x!r}")
+        return tuple(value)
     return value
 
 
@@ -212,6 +224,15 @@ class PopulationParams(Params):
         doc="population share of each ordered group, group 1 = most deprived; sums to 1")
     nodes_file: str = text("", doc="CSV id,group[,traits] of the people (optional; relative "
                                "to the scenario file)")
+    group_names: tuple[str, ...] = texts(
+        doc="a name per group, most deprived first, shown in every table and figure, e.g. "
+            "['Q1 (most deprived)', ..., 'Q5 (least deprived)']; empty = 'group 1 (most "
+            "deprived)' ... 'group G (least deprived)'")
+    dimension: str = text("Deprivation group", doc="what orders the groups (HEAT's "
+                          "'dimension'), e.g. 'Index of Multiple Deprivation quintile'")
+    favourable: bool = flag(True, doc="is being reached and engaged a favourable outcome "
+                            "(HEAT's favourable_indicator): true = more is better, false = "
+                            "less is better (then HEAT's best group has the least)")
 
     def check(self) -> None:
         if not self.group_shares:
@@ -219,10 +240,41 @@ class PopulationParams(Params):
         if abs(sum(self.group_shares) - 1.0) > 1e-6:
             raise FieldError("group_shares", f"shares must sum to 1, they sum to "
                              f"{sum(self.group_shares):.6g}")
+        if self.group_names:
+            if len(self.group_names) != self.n_groups:
+                raise FieldError("group_names", f"needs one name per group ({self.n_groups}), "
+                                 f"got {len(self.group_names)}")
+            seen = [n.strip().casefold() for n in self.group_names]
+            dupes = sorted({n for n, k in zip(self.group_names, seen) if seen.count(k) > 1})
+            if dupes:
+                raise FieldError("group_names", f"names must differ; repeated: "
+                                 f"{', '.join(map(repr, dupes))}")
+        if not self.dimension.strip():
+            raise FieldError("dimension", "must be a non-empty name")
 
     @property
     def n_groups(self) -> int:
         return len(self.group_shares)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The groups' names, most deprived first: ``group_names``, or
+        ``group 1 (most deprived)`` ... ``group G (least deprived)``."""
+        if self.group_names:
+            return self.group_names
+        return default_group_names(self.n_groups)
+
+
+def group_tag(g: int, n_groups: int) -> str:
+    """`` (most deprived)`` / `` (least deprived)`` for the end groups, else ``""``."""
+    if g == 1:
+        return " (most deprived)"
+    return " (least deprived)" if g == n_groups else ""
+
+
+def default_group_names(n_groups: int) -> tuple[str, ...]:
+    """``group 1 (most deprived)``, ``group 2``, ..., ``group G (least deprived)``."""
+    return tuple(f"group {g}{group_tag(g, n_groups)}" for g in range(1, n_groups + 1))
 
 
 _MEAN = {"kind": "float", "lo": 0.0, "hi": 1.0}

@@ -12,7 +12,11 @@ R replications of a scenario, replicate ``r`` seeded by
 - ``notes.txt``: the same notes, one per line, ``scenario: note``; written only when
   there are any (a scenario on the user's own files whose reading dropped self-loops,
   merged duplicate ties, drew groups, ...);
-- ``reach_by_group.png`` and ``strategy_mix.png``.
+- ``heat.csv``: WHO HEAT's summary measures of inequality of engagement (and of
+  sustained engagement) by group, mean and 95 % interval across replications, and
+  ``heat_plus.csv``, the per-group results in HEAT Plus's upload layout
+  (:mod:`~diffusion_sim.heat_runs`);
+- ``reach_by_group.png`` and ``strategy_mix.png``, each also as SVG.
 
 The notes are collected once per scenario (every replicate reads the same files) and
 returned in :attr:`Replications.notes`; the command line prints them.
@@ -25,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from diffusion_sim.heat_runs import write_heat_outputs
 from diffusion_sim.model import DiffusionModel
 from diffusion_sim.replicate import Result, executor, ordered_map, replicate_task
 from diffusion_sim.report.figures import reach_by_group_figure, strategy_mix_figure
@@ -93,12 +98,18 @@ def run_replications(scenario: Scenario, reps: int, seed: int, out: Path,
             command="run", engine=engine, seed=seed, replications=reps,
             seeds=[{"replicate": r, "entropy": seed, "spawn_key": [r]} for r in range(reps)],
             notes=list(notes), scenario=scenario.to_dict()))
+        pop = scenario.population
+        write_heat_outputs(stage, {scenario.name: [r.summary for r in results]},
+                           {scenario.name: results[0].group_sizes}, pop.names, pop.dimension,
+                           pop.favourable, scenario.steps)
         if notes:
             write_text(stage / "notes.txt", "".join(f"{scenario.name}: {n}\n" for n in notes))
         if figures:
             reach_by_group_figure(series, stage / "reach_by_group.png",
-                                  title=f"{scenario.name}: reach over time by group")
+                                  title=f"{scenario.name}: reach over time by group",
+                                  names=pop.names)
             strategy_mix_figure(runs, scenario.strategy_names, scenario.n_groups,
                                 stage / "strategy_mix.png",
-                                title=f"{scenario.name}: strategy mix by group")
+                                title=f"{scenario.name}: strategy mix by group",
+                                names=pop.names)
     return Replications(runs, notes)

@@ -474,13 +474,15 @@ def describe() -> list[dict[str, str]]:
             rng = range_text(meta)
         elif kind == "floats":
             rng = f"list of numbers >= {meta.get('lo', 0):g}"
+        elif kind == "strs":
+            rng = "list of names"
         elif kind == "bool":
             rng = "true | false"
         else:
             rng = "text"
         shown = list(default) if isinstance(default, tuple) else default
         rows.append({"key": path, "type": {"int": "integer", "float": "number",
-                                           "floats": "list", "choice": "text",
+                                           "floats": "list", "strs": "list", "choice": "text",
                                            "str": "text", "bool": "boolean"}.get(kind, kind),
                      "range": rng, "default": repr(shown), "meaning": meta.get("doc", "")})
 

@@ -1,7 +1,7 @@
 """Calibration figures: marginals, pairs, posterior predictive bands, diagnostics.
 
 Drawn on standalone ``matplotlib.figure.Figure`` objects (no pyplot), in the project's
-colour-blind-safe palette (:mod:`diffusion_sim.report.figures`).
+colour-blind-safe palette (:mod:`diffusion_sim.report.palette`).
 """
 
 from __future__ import annotations
@@ -12,13 +12,22 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from diffusion_sim.calibrate.outputs import panels
 from diffusion_sim.calibrate.priors import Prior
 from diffusion_sim.calibrate.targets import Target
-from diffusion_sim.report.figures import OKABE_ITO, _subplots
+from diffusion_sim.report.comparison_figures import figure
+from diffusion_sim.report.palette import group_colours
 
 POST, PRIOR, DATA = "#0072B2", "#999999", "#000000"
+
+
+def subplots(nrows: int = 1, ncols: int = 1, *, figsize: tuple[float, float],
+             **kw: Any) -> tuple[Figure, Any]:
+    """A standalone Figure (no pyplot) and its grid of axes."""
+    fig = figure(*figsize)
+    return fig, fig.subplots(nrows, ncols, **kw)
 
 
 def _short(path: str) -> str:
@@ -35,7 +44,7 @@ def marginals_figure(priors: Sequence[Prior], particles: np.ndarray, weights: np
     k = len(priors)
     cols = min(k, 3)
     rows = -(-k // cols)
-    fig, axes = _subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
+    fig, axes = subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
     w = weights / weights.sum()
     for j, prior in enumerate(priors):
         ax = axes[j // cols][j % cols]
@@ -64,7 +73,7 @@ def pairs_figure(priors: Sequence[Prior], draws: np.ndarray, path: Path) -> None
     """Every pair of parameters: the posterior draws as a scatter (a ridge = two
     parameters the data pin down only together); histograms on the diagonal."""
     k = len(priors)
-    fig, axes = _subplots(k, k, figsize=(2.6 * k + 0.6, 2.6 * k + 0.6), squeeze=False)
+    fig, axes = subplots(k, k, figsize=(2.6 * k + 0.6, 2.6 * k + 0.6), squeeze=False)
     for i in range(k):
         for j in range(k):
             ax = axes[i][j]
@@ -102,13 +111,13 @@ def predictive_figure(targets: Sequence[Target], traj: np.ndarray, n_groups: int
     pairs = panels(targets)
     measures = list(dict.fromkeys(m for m, _ in pairs))
     groups = sorted({g for _, g in pairs})
-    fig, axes = _subplots(len(measures), len(groups),
+    fig, axes = subplots(len(measures), len(groups),
                           figsize=(2.9 * len(groups) + 0.8, 2.5 * len(measures) + 0.8),
                           squeeze=False)
     weeks = np.arange(traj.shape[2])
     for k, (measure, group) in enumerate(pairs):
         ax = axes[measures.index(measure)][groups.index(group)]
-        colour = DATA if group == 0 else OKABE_ITO[(group - 1) % len(OKABE_ITO)]
+        colour = DATA if group == 0 else group_colours(max(groups))[group - 1]
         with warnings.catch_warnings():  # weeks before any decision: all NaN
             warnings.simplefilter("ignore", RuntimeWarning)
             q = np.nanquantile(traj[:, k, :], [0.05, 0.25, 0.5, 0.75, 0.95], axis=0)
@@ -140,7 +149,7 @@ def predictive_figure(targets: Sequence[Target], traj: np.ndarray, n_groups: int
 
 def diagnostics_figure(rows: Sequence[Mapping[str, Any]], path: Path) -> None:
     """Per generation: the threshold, the acceptance rate and the effective sample size."""
-    fig, axes = _subplots(1, 3, figsize=(11, 3.2))
+    fig, axes = subplots(1, 3, figsize=(11, 3.2))
     t = [r["generation"] for r in rows]
     for ax, key, label in zip(axes, ("epsilon", "acceptance", "ess"),
                               ("distance threshold", "acceptance rate", "effective sample size")):

@@ -28,11 +28,11 @@ from typing import Any
 
 import numpy as np
 
+from diffusion_sim.calibrate.figures import subplots
 from diffusion_sim.calibrate.simulate import Simulator, entropy_of
 from diffusion_sim.calibrate.spec import CalibrationSpec
 from diffusion_sim.errors import CalibrationError
 from diffusion_sim.replicate import executor, ordered_map
-from diffusion_sim.report.figures import _subplots
 
 try:  # the optional `calib` extra
     import optuna
@@ -124,7 +124,7 @@ def run_optimise(spec: CalibrationSpec, out: Path, workers: int | None,
 
 def trace_figure(rows: list[dict[str, Any]], path: Path) -> None:
     """Each trial's distance and the best so far."""
-    fig, ax = _subplots(figsize=(6, 3.4))
+    fig, ax = subplots(figsize=(6, 3.4))
     d = np.array([r["distance"] for r in rows])
     ax.plot(d, ".", color="#999999", label="trial")
     ax.plot(np.minimum.accumulate(d), "-", color="#0072B2", label="best so far")

@@ -154,15 +154,16 @@ def merge(out: str | Path) -> Path:
         params = head.get("parameters") or (list(head["points"][0]) if head["points"] else [])
         tables["summary.csv"] = csv_text(summary_rows(rows, by=("point", *params),
                                                       skip=("replicate", "seed")))
-        figures = {}
+        figures, warnings = {}, []
         if head.get("design") == "sobol":
-            sobol_csv, draw = sobol_tables(head, rows)
+            sobol_csv, draw, warnings = sobol_tables(head, rows)
             tables["sobol.csv"] = sobol_csv
             figures["sobol.png"] = draw
         _replace_all(out, tables, figures)
         (out / "missing-runs.csv").unlink(missing_ok=True)
         write_json(out / "manifest.json",
-                   {**head, "merged": datetime.now(UTC).isoformat(timespec="seconds")})
+                   {**head, "merged": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "warnings": warnings})
     return out / "runs.csv"
 
 
@@ -174,10 +175,10 @@ def _replace_all(out: Path, tables: dict[str, str], figures: dict[str, Any]) -> 
             tmp = out / f".{name}.merging"
             write_text(tmp, text)
             staged.append((tmp, out / name))
-        for name, draw in figures.items():
+        for name, draw in figures.items():  # a figure may write several files (PNG, SVG)
             tmp = out / f".merging.{name}"
-            draw(tmp)
-            staged.append((tmp, out / name))
+            for made in draw(tmp) or [tmp]:
+                staged.append((made, out / made.name.removeprefix(".merging.")))
     except BaseException:
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
