@@ -84,7 +84,7 @@ def exp(x) -> np.ndarray:
 
 
 def expm1(x) -> np.ndarray:
-    """expm1(x) elementwise, float64, bit-identical to the compiled engine's scalar ``expm1_1``."""
+    """expm1(x) elementwise, float64, the same bits on every CPU (the per-tie chances)."""
     x = np.asarray(x, dtype=np.float64)
     with np.errstate(all="ignore"):
         nan = x != x

@@ -8,6 +8,7 @@ scenario tree, so a step is ``engine.step(world, state, rules, rng)``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -63,9 +64,8 @@ class Rules:
         table = StrategyArrays.from_scenario(sc)
         dec, tr = sc.decision, sc.transmission
         forced = table.code(dec.forced_strategy) if dec.forced_strategy else None
-        weights = np.array([sc.network.weak_weight, sc.network.strong_weight])
-        p_tie = -portable_math.expm1(  # the same bits on every CPU
-            -sc.transmission.transmissibility * np.outer(table.fidelity, weights))
+        p_tie = _p_tie(sc.transmission.transmissibility, tuple(table.fidelity.tolist()),
+                       sc.network.weak_weight, sc.network.strong_weight).copy()
         in_audience = np.column_stack([~table.strong_only, np.ones(table.n, bool)])
         return cls(
             table=table,
@@ -85,3 +85,15 @@ class Rules:
             reinforcement=tr.reinforcement,
             broadcast_rate=sc.intervention.broadcast_rate,
         )
+
+
+@lru_cache(maxsize=256)
+def _p_tie(transmissibility: float, fidelity: tuple[float, ...], weak: float,
+           strong: float) -> np.ndarray:
+    """Per-tie transmission chance by strategy (rows) and tie strength (weak, strong),
+    with the same bits on every CPU (:func:`portable_math.expm1`, ~70 numpy calls);
+    cached, read-only, as every replicate of a scenario needs the same table."""
+    out = -portable_math.expm1(-transmissibility * np.outer(fidelity, [weak, strong]))
+    out.flags.writeable = False
+    return out
+

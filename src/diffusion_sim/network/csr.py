@@ -314,7 +314,16 @@ def _csr_kernel(n, src, dst, fraction, draws, source):
     out = 0
     for i in range(n):  # sort each row, drop repeats, compact
         lo, hi = ptr[i], ptr[i + 1]
-        indices[lo:hi].sort()
+        if hi - lo <= 48:  # insertion sort: a short row sorts faster than a sort call
+            for k in range(lo + 1, hi):
+                v = indices[k]
+                q = k - 1
+                while q >= lo and indices[q] > v:
+                    indices[q + 1] = indices[q]
+                    q -= 1
+                indices[q + 1] = v
+        else:
+            indices[lo:hi].sort()
         ptr[i] = out
         prev = -1
         for k in range(lo, hi):
