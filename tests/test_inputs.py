@@ -246,8 +246,8 @@ CASES = [
          {"s.toml": SPEC.replace('"transmission.reshare_prob" = { levels = [0.0, 0.1] }',
                                  '"population.size" = { levels = [100, 100_000_000] }')}),
     Case("--max-memory 50M for 2 workers", "run {d}/small.toml --workers 2 --max-memory 50M "
-         "--out {d}/out", "small (200 people, 2,000 directed ties: 166 KiB per replicate, "
-         "2 at once in worker processes) needs about 180 MiB of memory but 50 MiB is "
+         "--out {d}/out", "small (200 people, 2,000 directed ties: 48.1 MiB per replicate, "
+         "2 at once in worker processes) needs about 276 MiB of memory but 50 MiB is "
          "available (--max-memory)"),
     Case("DIFFUSION_SIM_MAX_MEMORY=100K", "sweep {d}/spec.toml --out {d}/out --workers 1",
          "small (200 people", env={"DIFFUSION_SIM_MAX_MEMORY": "100K"}),
@@ -452,7 +452,7 @@ def test_validate_takes_comparisons_and_sweeps_and_never_simulates(capsys, monke
 # ------------------------------------------------------------------ memory estimate
 def test_the_estimate_grows_with_people_ties_workers_and_engine():
     one = replicate_bytes(10**6, 10**7)
-    assert one == max(48 * 10**6 + 42 * 10**7, 160 * 10**6 + 69 * 10**7)
+    assert one == 48 * 2**20 + 130 * 10**6 + 17 * 10**7
     assert replicate_bytes(10**6, 10**7, "barabasi_albert") >= one
     assert replicate_bytes(10**6, 10**7, engine="agents") == one + 1100 * 10**6
     assert processes_bytes(one, 1) == one

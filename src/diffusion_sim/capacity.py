@@ -16,31 +16,33 @@ command-line option ``--max-memory SIZE`` or the environment variable
 1024, as in Slurm; the option wins).
 
 **Measured constants.** Peak resident memory (``VmHWM`` of ``/proc/self/status``
-minus the RSS after ``import diffusion_sim``) of one replicate, Python 3.11, numpy
-2.x, a 2-core container; ``n`` people, mean degree ``k``, ``T = n·k`` directed ties:
+minus the RSS before the replicate) of one replicate of the compiled engine, Python
+3.11, numpy 2.4, numba 0.68, a 2-core machine (2026-11-25); ``n`` people, mean degree
+``k``, ``T = n·k`` directed ties; "hot" = everybody sharing and resharing
+(seed_fraction 0.5, share_rate 1, reshare_prob 1, transmissibility 1):
 
-====================================  =========  ============  ============  ==========
-network build (sbm, erdos_renyi,      n = 10^5,  n = 2·10^5,   n = 2·10^5,   n = 10^6,
-watts_strogatz; default dynamics)     k = 10     k = 2         k = 40        k = 10
-====================================  =========  ============  ============  ==========
-peak                                  45.9 MB    26.3 MB       345.7 MB      431.7 MB
-barabasi_albert                                                              498.2 MB
-everybody sharing and resharing       76.2 MB    59.5 MB       583.2 MB      738.8 MB
-(seed_fraction 0.5, share_rate 1,
-reshare_prob 1, transmissibility 1)
-====================================  =========  ============  ============  ==========
+=================================  ==========  ==========  ===========  ==========  ==========
+network (default dynamics / hot)   n = 10^5,   n = 2·10^5, n = 2·10^5,  n = 10^6,   n = 10^6,
+                                   k = 10      k = 2       k = 40       k = 10      k = 40
+=================================  ==========  ==========  ===========  ==========  ==========
+erdos_renyi                        24 / 24 MB  28 / 30 MB  105 / 129    156 / 191   470 / 470
+sbm                                16 / 19     25 / 29     78 / 78      155 / 191   403
+watts_strogatz                     17 / 19     27 / 30     131 / 131    178 / 190   665
+barabasi_albert                    49 / 49     27 / 30     378 / 378    475 / 475   1,800
+=================================  ==========  ==========  ===========  ==========  ==========
 
-Fitted: the network build peaks at **48 B/person + 42 B/directed tie** (46 for
-barabasi_albert): the CSR adjacency itself is 5 B per directed tie (int32 neighbour +
-strength byte) plus 8 B per person (int64 row pointers), the people's arrays about
-70 B per person, the rest is the temporaries of the edge sort (int64 keys, positions),
-freed before the first step. With default dynamics the run never goes above the build
-peak; the worst case, everybody sharing with resharing every step, peaks at
-**160 B/person + 69 B/directed tie** (the ties of all sharers gathered at once). The
-estimate is the larger of the two (an upper bound: typical runs need ~60 % of it at
-large ``k``). The per-agent engine adds **1,100 B/person** (``mesa.Agent`` objects:
-139.6 MB at n = 10^5, k = 10). A pool worker adds **40 MB** (its proportional set
-size after the fork server's import), the pool's fork server **100 MB**.
+Fitted upper bound: **130 B/person + 17 B/directed tie** (**47** for barabasi_albert,
+whose generator keeps its attachment lists), plus **48 MiB** per process for loading
+the compiled engine and the first run's caches (a cold process measured 46 MB at
+n = 1,000). The adjacency itself is 5 B per directed tie (int32 neighbour + strength
+byte) plus 8 B per person (row pointers); the rest of the per-tie figure is the
+generator's pairs and the builder's temporaries, freed before the first week. The
+compiled engine gathers no ties while stepping, so a hot run peaks no higher than its
+build except for a few arrays per person. The estimate holds every measurement above
+(the closest: 96 % of it, a cold process at n = 1,000; 81–92 % at n = 10^6, k = 40). The
+per-agent engine adds **1,100 B/person** (``mesa.Agent`` objects: 139.6 MB at
+n = 10^5, k = 10). A pool worker adds **40 MB** (its proportional set size after the
+fork server's import), the pool's fork server **100 MB**.
 
 Reading user files (before the run, and again in each replicate): an edge list peaks
 at **150 B/line + 8 B × min(file size, 16 MiB)** (its 16 MiB parse blocks; 262 MB for
@@ -61,11 +63,10 @@ from diffusion_sim.errors import OutputError, ResourceError
 from diffusion_sim.scenario import Scenario
 from diffusion_sim.world import Inputs, read_inputs
 
-BUILD_PER_PERSON = 48
-BUILD_PER_TIE = 42
-BUILD_PER_TIE_BA = 46
-STEP_PER_PERSON = 160
-STEP_PER_TIE = 69
+RUN_FIXED = 48 * 2**20
+PER_PERSON = 130
+PER_TIE = 17
+PER_TIE_BA = 47
 AGENTS_PER_PERSON = 1100
 PER_WORKER = 40 * 2**20
 POOL_SERVER = 100 * 2**20
@@ -103,14 +104,12 @@ def human(n_bytes: float) -> str:
 
 # ------------------------------------------------------------------ the estimates
 def replicate_bytes(people: int, directed_ties: int, kind: str = "sbm",
-                    engine: str = "vectorized") -> int:
-    """Peak memory (bytes) of one replicate's network, people and steps (module
-    docstring: the larger of the build and the worst-case step peak)."""
-    per_tie = BUILD_PER_TIE_BA if kind == "barabasi_albert" else BUILD_PER_TIE
-    build = BUILD_PER_PERSON * people + per_tie * directed_ties
-    step = STEP_PER_PERSON * people + STEP_PER_TIE * directed_ties
+                    engine: str = "compiled") -> int:
+    """Peak memory (bytes) of one replicate in its process: the compiled engine, the
+    network, the people and the steps (module docstring)."""
+    per_tie = PER_TIE_BA if kind == "barabasi_albert" else PER_TIE
     agents = AGENTS_PER_PERSON * people if engine == "agents" else 0
-    return int(max(build, step) + agents)
+    return int(RUN_FIXED + PER_PERSON * people + per_tie * directed_ties + agents)
 
 
 def generated_ties(scenario: Scenario, people: int) -> int:
@@ -191,7 +190,7 @@ class Need:
                 f"{human(self.bytes)} per replicate")
 
 
-def need_of(scenario: Scenario, inputs: Inputs | None = None, engine: str = "vectorized"
+def need_of(scenario: Scenario, inputs: Inputs | None = None, engine: str = "compiled"
             ) -> Need:
     """The memory one replicate of ``scenario`` needs. ``inputs`` (from
     :func:`~diffusion_sim.world.read_inputs`) give the true sizes of user files;
@@ -331,7 +330,7 @@ def check_fits(need: int, limit: tuple[int, str], what: str, how: str) -> None:
 
 
 def preflight(scenarios: Iterable[Scenario], *, concurrent: int = 1,
-              engine: str = "vectorized", limit: tuple[int, str] | None = None,
+              engine: str = "compiled", limit: tuple[int, str] | None = None,
               check_runs: bool = True) -> list[Need]:
     """Check, before any run, that every data file reads and that the largest
     replicate fits ``concurrent`` times in memory.
@@ -341,7 +340,7 @@ def preflight(scenarios: Iterable[Scenario], *, concurrent: int = 1,
     scenarios : the scenarios that will run (a sweep: every design point that
         changes the population or the network).
     concurrent : replicates running at the same time (pool workers; 1 = in process).
-    engine : ``"vectorized"`` or ``"agents"``.
+    engine : ``"compiled"`` or ``"agents"``.
     limit : (bytes, source) from ``--max-memory``; default :func:`available_memory`.
     check_runs : False: only check that the files read (``validate``: the runs may be
         meant for a bigger machine).
