@@ -8,7 +8,11 @@ Run by hand (``make bench``), not in CI. Rows of the fast-path table:
   float64 ``A @ x`` timed right after it on the same adjacency; the ratio is the mean
   of the per-step ratios, and the median is printed too) and a busy regime (a fifth of
   the people engaged from the start, activity 0.5, 12 steps);
-- *per-agent / compiled per step at 10^5 people* (the same scenario, 20 steps).
+- *per-agent / compiled per step at 10^5 people* (the same scenario, 20 steps);
+- *stage 2 on / off per step at 10^6 people*, busy regime: attrition 0.04, motivation
+  0.6/0.5/0.4, learning rate 0.2, activity Beta(mean 0.5, concentration 1.5) and
+  reinforcement 2 against the same scenario with all four off (activity exactly 0.5),
+  the two runs interleaved step by step (target ≤ 1.3, issue 11).
 """
 
 from __future__ import annotations
@@ -22,15 +26,37 @@ from machine import header, median_time
 from diffusion_sim.model import DiffusionModel
 from diffusion_sim.scenario import default_scenario
 
+STAGE2 = {"transmission.attrition": 0.04, "transmission.learning_rate": 0.2,
+          "transmission.reinforcement": 2, "strategies.allocate.motivation": 0.6,
+          "strategies.embed.motivation": 0.5, "strategies.open.motivation": 0.4,
+          "traits.activity.concentration": 1.5}  # mean: decision.share_rate
 
-def scenario(n: int, steps: int, busy: bool = False):
+
+def scenario(n: int, steps: int, busy: bool = False, stage2: bool = False):
     over = {"population.size": n, "steps": steps, "network.kind": "erdos_renyi",
             "network.mean_degree": 20.0, "transmission.transmissibility": 0.5,
             "traits.receptiveness.mean": 0.5, "transmission.reshare_prob": 0.05,
             "intervention.seed_fraction": 0.2 if busy else 0.01}
     if busy:
         over["decision.share_rate"] = 0.5
+    if stage2:
+        over.update(STAGE2)
     return default_scenario().with_overrides(over)
+
+
+def stage2_vs_stage1(n: int, steps: int) -> tuple[float, float, float]:
+    """(ratio of mean step times, stage-2 ms, stage-1 ms), busy regime, interleaved."""
+    for warm in (True, False):  # first: compile both variants (activity trait, exposers)
+        on = DiffusionModel(scenario(n, steps, True, True), seed=1, collect=None)
+        off = DiffusionModel(scenario(n, steps, True, False), seed=1, collect=None)
+        t_on, t_off = [], []
+        for _ in range(1 if warm else steps):
+            for m, out in ((on, t_on), (off, t_off)):
+                t0 = time.perf_counter()
+                m.step()
+                out.append(time.perf_counter() - t0)
+    return float(np.mean(t_on) / np.mean(t_off)), 1e3 * float(np.mean(t_on)), 1e3 * float(
+        np.mean(t_off))
 
 
 def step_vs_matvec(n: int, steps: int, busy: bool) -> tuple[float, float, float, float]:
@@ -79,7 +105,10 @@ def main() -> None:
               f"{med:.2f}; step {1e3 * s:.0f} ms, mat-vec {1e3 * v:.0f} ms) | ≤ 2 |", flush=True)
     ratio, a, c = agents_vs_compiled(args.agent_n, 20)
     print(f"| per-agent / compiled per step, {args.agent_n:,} people | {ratio:.0f}× "
-          f"({1e3 * a:.0f} ms vs {1e3 * c:.1f} ms) | ≥ 150× |")
+          f"({1e3 * a:.0f} ms vs {1e3 * c:.1f} ms) | ≥ 150× |", flush=True)
+    ratio, on, off = stage2_vs_stage1(args.n, 12)
+    print(f"| stage 2 on / off per step, {args.n:,} people, busy | {ratio:.2f} "
+          f"({on:.0f} ms vs {off:.0f} ms) | ≤ 1.3 |")
 
 
 if __name__ == "__main__":
