@@ -112,8 +112,8 @@ def predictive_figure(targets: Sequence[Target], traj: np.ndarray, n_groups: int
     measures = list(dict.fromkeys(m for m, _ in pairs))
     groups = sorted({g for _, g in pairs})
     fig, axes = subplots(len(measures), len(groups),
-                          figsize=(2.9 * len(groups) + 0.8, 2.5 * len(measures) + 0.8),
-                          squeeze=False)
+                         figsize=(2.9 * len(groups) + 0.8, 2.5 * len(measures) + 0.8),
+                         squeeze=False)
     weeks = np.arange(traj.shape[2])
     for k, (measure, group) in enumerate(pairs):
         ax = axes[measures.index(measure)][groups.index(group)]
