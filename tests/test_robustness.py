@@ -78,6 +78,27 @@ def test_bad_ranges_are_refused_before_anything_runs(tmp_path, ranges, match):
         load_robustness(path, base, scen, seed=1)
 
 
+def test_a_range_over_a_drawn_parameter_is_refused(tmp_path, capsys):
+    """With ``parameters_from`` every replicate takes the drawn value, so a range over
+    a drawn key would vary nothing: refused (one line, exit 2) before anything runs."""
+    from diffusion_sim.cli import main
+
+    (tmp_path / "draws.csv").write_text(
+        "draw,transmission.transmissibility\n0,0.3\n1,0.4\n")
+    (tmp_path / "base.toml").write_text(
+        'name = "base"\nsteps = 8\nparameters_from = "draws.csv"\n[population]\nsize = 200\n')
+    (tmp_path / "cmp.toml").write_text(
+        "[comparison]\nbaseline = \"base.toml\"\n[scenarios.closed]\noverrides = { "
+        "\"network.strong_fraction\" = 0.6 }\n[robustness]\npoints = 6\nreps = 2\n"
+        "[robustness.ranges]\n\"transmission.transmissibility\" = [0.2, 0.6]\n")
+    assert main(["compare", str(tmp_path / "cmp.toml"), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"diffusion-sim: error: {tmp_path / 'cmp.toml'}: robustness.ranges."
+                   "transmission.transmissibility: drawn from draws.csv in every replicate "
+                   "(the draw would overrule the range); vary another parameter"]
+    assert not (tmp_path / "out").exists()
+
+
 def test_points_without_ranges_is_refused(tmp_path, capsys):
     from diffusion_sim.cli import main
 

@@ -59,6 +59,7 @@ from scipy import stats
 from scipy.stats import qmc
 
 from diffusion_sim.config import Setting, check_keys, read_settings, read_toml
+from diffusion_sim.draws import read_draws
 from diffusion_sim.errors import ScenarioError
 from diffusion_sim.metrics import paired_difference
 from diffusion_sim.replicate import executor, ordered_map, replicate_task
@@ -123,8 +124,9 @@ def load_robustness(path: str | Path, baseline: Scenario, scenarios: Sequence[Sc
     ------
     ScenarioError
         One line naming the file and key: unknown settings or keys, a range that is not
-        ``[low, high]`` numbers, an end of a range that makes an invalid scenario, or a
-        parameter that one of the policies changes (its lever would be overwritten).
+        ``[low, high]`` numbers, an end of a range that makes an invalid scenario, a
+        parameter that one of the policies changes (its lever would be overwritten), or
+        one the scenarios draw from a file (``parameters_from``: the draw would win).
     """
     path = Path(path)
     table = read_toml(path).get("robustness")
@@ -148,6 +150,11 @@ def load_robustness(path: str | Path, baseline: Scenario, scenarios: Sequence[Sc
                                 f"got {rng_!r}")
         for end in rng_:
             baseline.with_overrides({key: end}, source=where)  # raises for a bad value/key
+        if baseline.parameters_from and key in read_draws(
+                baseline.resolve_path(baseline.parameters_from)).columns:
+            raise ScenarioError(
+                f"{where}: drawn from {baseline.parameters_from} in every replicate (the "
+                "draw would overrule the range); vary another parameter")
         nominal = baseline.get(key)
         for sc in scenarios:
             if sc.get(key) != nominal:
