@@ -99,6 +99,20 @@ def test_a_range_over_a_drawn_parameter_is_refused(tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
+def test_the_memory_check_covers_the_largest_setting(tmp_path, capsys):
+    """A range that makes the population bigger than the baseline's is checked for
+    memory at its largest setting, before anything runs."""
+    from diffusion_sim.cli import main
+
+    path, *_ = comparison_file(tmp_path, '"population.size" = [100, 50000000]\n')
+    assert main(["compare", str(path), "--out", str(tmp_path / "out"), "--workers", "1",
+                 "--max-memory", "2G"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "needs about" in err[0] and "people" in err[0], err
+    assert "2 GiB is available (--max-memory)" in err[0], err
+    assert not (tmp_path / "out").exists()
+
+
 def test_points_without_ranges_is_refused(tmp_path, capsys):
     from diffusion_sim.cli import main
 

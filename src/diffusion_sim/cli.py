@@ -76,6 +76,17 @@ def _sweep_scenarios(spec) -> list:
     return [base, *(spec.scenario(k) for k in largest_points(base, spec.points))]
 
 
+def _robustness_scenarios(baseline, robust) -> list:
+    """The largest settings of a robustness analysis (its ranges may make the
+    population or the network bigger than the baseline's), to check before it runs."""
+    if robust is None:
+        return []
+    from diffusion_sim.capacity import largest_points
+
+    design = robust.design()
+    return [baseline.with_overrides(design[k]) for k in largest_points(baseline, design)]
+
+
 def _preflight(args: argparse.Namespace, scenarios: Sequence, jobs: int | None = None
                ) -> None:
     """Before anything runs or is written: read and check every data file, and refuse
@@ -90,7 +101,7 @@ def _preflight(args: argparse.Namespace, scenarios: Sequence, jobs: int | None =
         if jobs is not None:
             concurrent = min(concurrent, max(jobs, 1))
     limit = (args.max_memory, "--max-memory") if args.max_memory else None
-    preflight(scenarios, concurrent=concurrent, engine=getattr(args, "engine", "vectorized"),
+    preflight(scenarios, concurrent=concurrent, engine=getattr(args, "engine", "compiled"),
               limit=limit)
 
 
@@ -170,12 +181,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
     s = resolve_settings(file_settings, reps=args.reps, seed=args.seed,
                          ci_width=args.ci_width, max_reps=args.max_reps,
                          min_cell_count=args.min_cell_count)
-    _preflight(args, [baseline, *scenarios])
     if not args.scenarios:  # checked before anything runs
         robust = load_robustness(args.baseline, baseline, scenarios, s["seed"], args.points)
     elif args.points:
         raise ScenarioError("--points: robustness needs a comparison file with a "
                             "[robustness] table, not scenario files")
+    _preflight(args, [baseline, *scenarios, *_robustness_scenarios(baseline, robust)])
     name = s["name"] or f"{baseline.name}_comparison"
     out = Path(args.out) if args.out else Path("results") / name
     replacing = _replacing(out)
