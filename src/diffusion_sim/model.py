@@ -11,7 +11,7 @@ Engines (see :mod:`diffusion_sim.engines`): ``"compiled"`` (default, numba) and
 random numbers in the same order and produce identical trajectories.
 
 People are :class:`~diffusion_sim.engines.agents.Person` agents created lazily: the
-vectorised engine never needs them, so a sweep run does not pay ~450 bytes and
+compiled engine never needs them, so a sweep run does not pay ~450 bytes and
 ~10 µs per person for a ``mesa.Agent``; they are built the first time
 ``model.agents`` (or the per-agent engine) needs them.
 """

@@ -23,9 +23,9 @@ deprived):
 step, None if nothing to share), ``group`` (1-based), ``digital_access`` and the traits.
 
 Cost (``benchmarks/bench_reporters.py``, baseline scenario, 2,000 people, 5 groups):
-the model reporters add about 0.75 ms per step (mostly the two equity computations)
-to the vectorised engine's 1.6 ms; the agent reporters add about 22 ms per step (they
-build and read 2,000 agents). The fast path (:func:`~diffusion_sim.replicate.replicate`,
+a run on the fast path costs about 5 ms (building the world and 52 weeks); the model
+reporters add about 0.3 ms per step (mostly the two equity computations), the agent
+reporters about 22 ms per step (they build and read 2,000 agents). The fast path (:func:`~diffusion_sim.replicate.replicate`,
 every command, sweep and comparison) collects nothing.
 """
 

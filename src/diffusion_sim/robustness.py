@@ -229,7 +229,7 @@ def run_robustness(spec: RobustnessSpec, baseline: Scenario, scenarios: Sequence
     every = [baseline, *scenarios]
     at = [[sc.with_overrides(point, source=f"robustness point {k}") for sc in every]
           for k, point in enumerate(design)]
-    tasks = [(at[k][i], spec.seed, (k, r), "vectorized") for k in range(len(design))
+    tasks = [(at[k][i], spec.seed, (k, r), "compiled") for k in range(len(design))
              for r in range(spec.reps) for i in range(len(every))]
     values = {sc.name: np.full((spec.points, spec.reps, len(KEPT)), np.nan) for sc in every}
     with executor(workers, pool=pool, jobs=len(tasks)) as ex:

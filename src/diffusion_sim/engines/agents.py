@@ -1,7 +1,7 @@
 """The per-agent engine: each :class:`Person` applies the rules of one step in plain
 Python. The readable reference that a modeller reads and extends (as Mesa's examples
-keep the rules in ``agents.py``); the vectorised engine does exactly the same to whole
-arrays, with the same random draws (the draw protocol in :mod:`diffusion_sim.engines`).
+keep the rules in ``agents.py``); the compiled engine does exactly the same in
+compiled loops over arrays, with the same random draws (the draw protocol in :mod:`diffusion_sim.engines`).
 
 A :class:`Person` is a ``mesa.Agent`` and a view onto row ``index`` of its model's
 arrays: reading ``person.state`` reads the array, setting it writes the array. The
