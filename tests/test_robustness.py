@@ -197,6 +197,28 @@ def test_probability_of_beating_the_baseline_by_hand():
     assert rows["reach"]["p_clearly_better"] == 0.75 and rows["reach"]["p_clearly_worse"] == 0.25
 
 
+def test_a_reversal_larger_than_the_gap_is_not_a_narrowing():
+    """Baseline gap +0.1 everywhere; the policy makes it 0.05, −0.05, −0.15 and −0.3:
+    nearer 0 at the first two points only (|−0.15| and |−0.3| exceed 0.1), so the
+    gap is narrowed at half the points, and the last two are clearly worse."""
+    from diffusion_sim.report.verdict import improves
+
+    base = {"engaged_final": col(0.3, 0.3, 0.3, 0.3), "engaged_gap": col(0.1, 0.1, 0.1, 0.1),
+            "unwanted_per_act": col(0.1, 0.1, 0.1, 0.1)}
+    pol = {**base, "engaged_gap": col(0.05, -0.05, -0.15, -0.3)}
+    rows = {r["criterion"]: r for r in probability_rows(fake({"base": base, "pol": pol}))}
+    assert rows["gap"]["p_better"] == 0.5
+    assert rows["gap"]["p_clearly_better"] == 0.5 and rows["gap"]["p_clearly_worse"] == 0.5
+    assert list(improves("engaged_gap", 0.1, np.array([-0.05, -0.15, -0.2, -0.25, 0.01]))) == [
+        True, True, False, False, False]
+    assert list(improves("engaged_gap", -0.1, np.array([0.05, 0.25, -0.01]))) == [
+        True, False, False]
+    assert improves("engaged_final", 0.3, 0.01) and not improves("engaged_final", 0.3, 0.01,
+                                                                   favourable=False)
+    assert improves("unwanted_per_act", 0.1, -0.01) and not improves("unwanted_per_act", 0.1,
+                                                                       0.01)
+
+
 def test_wilson_interval_known_values():
     # Wilson (1927) 95 % intervals: 0/10 -> [0, 0.2775], 5/10 -> [0.2366, 0.7634]
     assert wilson(0, 10) == pytest.approx((0.0, 0.27753), abs=1e-5)

@@ -24,7 +24,7 @@ Lempert et al. 2003's regret, on the model's own paired runs):
 
 - per policy and criterion (reach, gap, privacy), the **probability that it beats the
   baseline**: the share of points where its mean paired difference goes the better way
-  (see :func:`~diffusion_sim.report.verdict.better_direction`), with a 95 % Wilson
+  (see :func:`~diffusion_sim.report.verdict.improves`), with a 95 % Wilson
   interval over the points; and the shares of points where its paired interval at the
   point excludes 0 either way ("clearly better", "clearly worse");
 - the **distribution of each paired difference** over the points (quantiles);
@@ -63,7 +63,7 @@ from diffusion_sim.draws import read_draws
 from diffusion_sim.errors import ScenarioError
 from diffusion_sim.metrics import paired_difference
 from diffusion_sim.replicate import executor, ordered_map, replicate_task
-from diffusion_sim.report.verdict import CRITERIA, better_direction
+from diffusion_sim.report.verdict import CRITERIA, improves
 from diffusion_sim.scenario import Scenario
 
 #: The ``[robustness]`` settings, with their defaults.
@@ -214,10 +214,12 @@ class Robustness:
         d = [paired_difference(a[k], b[k]) for k in range(a.shape[0])]
         return tuple(np.array([x[f] for x in d], dtype=float) for f in ("mean", "lo", "hi"))
 
-    def better(self, key: str) -> np.ndarray:
-        """Per point, +1 where an increase of ``key`` is better, −1 where a decrease is."""
-        base = self.point_means(self.baseline, key)
-        return np.array([better_direction(key, b, self.favourable) for b in base])
+    def improves(self, name: str, key: str) -> np.ndarray:
+        """Per point, whether ``name``'s mean paired difference goes the better way
+        (:func:`~diffusion_sim.report.verdict.improves`; False where it is NaN)."""
+        mean = self.paired(name, key)[0]
+        good = improves(key, self.point_means(self.baseline, key), mean, self.favourable)
+        return np.isfinite(mean) & good
 
 
 def run_robustness(spec: RobustnessSpec, baseline: Scenario, scenarios: Sequence[Scenario],
@@ -260,13 +262,14 @@ def probability_rows(rob: Robustness) -> list[dict[str, Any]]:
     for name in rob.scenarios:
         for crit, key in CRITERIA:
             mean, lo, hi = rob.paired(name, key)
-            way = rob.better(key)
             ok = np.isfinite(mean)
-            wins = int(np.sum(np.sign(mean[ok]) == way[ok]))
+            good = rob.improves(name, key)
+            wins = int(np.sum(good))
             n = int(ok.sum())
             p_lo, p_hi = wilson(wins, n)
-            clear_good = np.sum(ok & (((way > 0) & (lo > 0)) | ((way < 0) & (hi < 0))))
-            clear_bad = np.sum(ok & (((way > 0) & (hi < 0)) | ((way < 0) & (lo > 0))))
+            clear = ok & ((lo > 0) | (hi < 0))  # the point's interval excludes 0
+            clear_good = np.sum(clear & good)
+            clear_bad = np.sum(clear & ~good)
             rows.append({"policy": name, "criterion": crit, "metric": key,
                          "p_better": wins / n if n else float("nan"), "p_low": p_lo,
                          "p_high": p_hi, "p_clearly_better": clear_good / n if n else

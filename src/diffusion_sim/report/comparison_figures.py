@@ -27,7 +27,7 @@ from scipy import stats
 
 from diffusion_sim.measures import Measure
 from diffusion_sim.report.palette import group_colours, scenario_colour, scenario_style
-from diffusion_sim.report.verdict import better_direction
+from diffusion_sim.report.verdict import better_direction, improves
 from diffusion_sim.store import write_bytes
 
 if TYPE_CHECKING:
@@ -176,11 +176,12 @@ DIFFERENCE_PANELS = (("engaged_final", "Δ reach: people ever engaged"),
                      ("engaged_weeks", "Δ weeks engaged per person"))
 
 
-def verdict_of(row: dict[str, Any], better: int) -> str:
+def verdict_of(row: dict[str, Any], favourable: bool = True) -> str:
     """``better``/``worse``/``unclear`` for a paired-difference row."""
     if not row["excludes_zero"]:
         return "unclear"
-    return "better" if np.sign(row["difference"]) == better else "worse"
+    good = improves(row["metric"], row["baseline_mean"], row["difference"], favourable)
+    return "better" if good else "worse"
 
 
 def difference_figure(comp: Comparison, path: Path) -> list[Path]:
@@ -195,10 +196,10 @@ def difference_figure(comp: Comparison, path: Path) -> list[Path]:
     for ax, (metric, title) in zip(axes.flat, DIFFERENCE_PANELS):
         m: Measure = measures[metric]
         better = better_direction(metric, rows[(names[0], metric)]["baseline_mean"],
-                                  favourable)
+                                  favourable)  # for the axis's arrow
         for i, sc in enumerate(names):
             r = rows[(sc, metric)]
-            v = verdict_of(r, better)
+            v = verdict_of(r, favourable)
             ax.errorbar(m.scale * r["difference"], i,
                         xerr=[[m.scale * (r["difference"] - r["diff_low"])],
                               [m.scale * (r["diff_high"] - r["difference"])]],

@@ -87,7 +87,7 @@ class RobustnessSection:
                         <= r["n_points"] - MIN_CASES), key=lambda t: t[0])
         for _, r in cases:
             mean = rob.paired(r["policy"], r["metric"])[0]
-            y = np.isfinite(mean) & (np.sign(mean) != rob.better(r["metric"]))
+            y = np.isfinite(mean) & ~rob.improves(r["policy"], r["metric"])
             outcome = f"{r['policy'].replace('_', ' ')} {FAILS[r['criterion']]}"
             try:
                 boxes = prim_boxes(X, y, threshold=rob.spec.threshold)

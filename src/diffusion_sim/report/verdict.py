@@ -4,10 +4,10 @@ A policy is judged on three criteria, each from its paired difference from the
 baseline (:meth:`~diffusion_sim.compare.Comparison.differences`): **reach** (people
 ever engaged), **the gap** (least minus most deprived group) and **the privacy cost**
 (unwanted disclosures per sharing act). A change counts only when its 95 % interval
-excludes 0 ("clearly"); otherwise it is "no clear change". Which direction is better:
-more reach (less, if the scenario says engagement is not favourable), a gap nearer 0
-(narrower: for a positive baseline gap, a negative difference), fewer unwanted
-disclosures. Sentences are plain text; :func:`verdict_html` marks them up.
+excludes 0 ("clearly"); otherwise it is "no clear change". Which direction is better
+(:func:`improves`): more reach (less, if the scenario says engagement is not
+favourable), a gap nearer 0 (a reversal larger than the gap is not a narrowing),
+fewer unwanted disclosures. Sentences are plain text; :func:`verdict_html` marks them up.
 """
 
 from __future__ import annotations
@@ -64,6 +64,21 @@ def better_direction(metric: str, baseline_mean: float, favourable: bool = True)
     return +1 if favourable else -1
 
 
+def improves(metric: str, baseline_mean: Any, difference: Any,
+             favourable: bool = True) -> Any:
+    """Whether a paired difference goes the better way (elementwise on arrays).
+
+    For a gap: whether the gap ends nearer 0, ``|baseline + difference| < |baseline|``,
+    so a reversal larger than the gap itself (+5 pp becoming −7 pp) is not called a
+    narrowing. Otherwise: the sign of the difference against :func:`better_direction`.
+    """
+    b = np.asarray(baseline_mean, dtype=float)
+    d = np.asarray(difference, dtype=float)
+    if metric.endswith("_gap"):
+        return np.abs(b + d) < np.abs(b)
+    return np.sign(d) == better_direction(metric, 0.0, favourable)
+
+
 def effects(comp: Comparison) -> dict[str, dict[str, Effect]]:
     """Per policy, its judged :class:`Effect` on each criterion of :data:`CRITERIA`."""
     rows = {(d["scenario"], d["metric"]): d for d in comp.differences()}
@@ -73,11 +88,10 @@ def effects(comp: Comparison) -> dict[str, dict[str, Effect]]:
         out[sc.name] = {}
         for crit, metric in CRITERIA:
             d = rows[(sc.name, metric)]
-            way = better_direction(metric, d["baseline_mean"], favourable)
             out[sc.name][crit] = Effect(
                 metric, d["difference"], d["diff_low"], d["diff_high"], d["excludes_zero"],
-                bool(np.sign(d["difference"]) == way), d["baseline_mean"], d["scale"],
-                d["unit"])
+                bool(improves(metric, d["baseline_mean"], d["difference"], favourable)),
+                d["baseline_mean"], d["scale"], d["unit"])
     return out
 
 
