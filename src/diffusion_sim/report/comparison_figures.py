@@ -20,10 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from scipy import stats
+from scipy.special import stdtrit
 
 from diffusion_sim.measures import Measure
 from diffusion_sim.report.palette import group_colours, scenario_colour, scenario_style
@@ -31,6 +28,9 @@ from diffusion_sim.report.verdict import better_direction, improves
 from diffusion_sim.store import write_bytes
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
     from diffusion_sim.compare import Comparison
 
 #: Resolution of the PNG files (dots per inch).
@@ -60,6 +60,8 @@ def band_text(n: int) -> str:
 
 def figure(width: float, height: float) -> Figure:
     """A standalone Figure (no pyplot) with readable default font sizes."""
+    from matplotlib.figure import Figure  # imported when a figure is drawn: a sweep
+    # or a worker that draws none never pays for matplotlib
     fig = Figure(figsize=(width, height), dpi=PNG_DPI)
     return fig
 
@@ -85,7 +87,7 @@ def _t_half(values: np.ndarray, axis: int = 0) -> np.ndarray:
     n = values.shape[axis]
     if n < 2:
         return np.full(np.delete(values.shape, axis), np.nan)
-    return stats.t.ppf(0.975, n - 1) * values.std(axis=axis, ddof=1) / np.sqrt(n)
+    return stdtrit(n - 1, 0.975) * values.std(axis=axis, ddof=1) / np.sqrt(n)  # t.ppf
 
 
 def spread_labels(ys: Sequence[float], gap: float) -> np.ndarray:
@@ -110,6 +112,8 @@ def label_points(ax: Axes, xy: Sequence[tuple[float, float]], labels: Sequence[s
                  colours: Sequence[str], bold_first: bool = True) -> None:
     """Label each point directly, beside it, where the label overlaps no other label or
     point (the first free place of :data:`_OFFSETS`; the first place if none is)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     renderer = FigureCanvasAgg(ax.figure).get_renderer()
     taken = [ax.transData.transform(p) for p in xy]
     boxes: list[Any] = []

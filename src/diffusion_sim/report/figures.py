@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import stats
+from scipy.special import stdtrit
 
 from diffusion_sim.parameters import default_group_names
 from diffusion_sim.report.comparison_figures import band_text, figure, plain, save
@@ -63,7 +63,7 @@ def reach_by_group_figure(series: Sequence[dict[str, Any]], path: Path, title: s
         mean = np.nanmean(frac[:, :, g], axis=0)
         ax.plot(x, 100 * mean, color=colour, lw=2, label=plain(names[g]))
         if len(reps) > 1:
-            half = stats.t.ppf(0.975, len(reps) - 1) * np.nanstd(
+            half = stdtrit(len(reps) - 1, 0.975) * np.nanstd(
                 frac[:, :, g], axis=0, ddof=1) / np.sqrt(len(reps))
             ax.fill_between(x, 100 * (mean - half), 100 * (mean + half), color=colour,
                             alpha=0.2, lw=0)

@@ -28,8 +28,6 @@ simulation of color vision deficiency. *IEEE TVCG* 15(6):1291-1298.
 from __future__ import annotations
 
 import numpy as np
-from matplotlib import colormaps
-from matplotlib.colors import to_hex, to_rgb
 
 #: One colour per scenario, the baseline first (black).
 SCENARIO_COLOURS = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00",
@@ -67,6 +65,9 @@ def scenario_style(i: int) -> str:
 
 def group_colours(n_groups: int) -> list[str]:
     """Ordered colours for ``n_groups`` groups, most deprived (darkest) first."""
+    from matplotlib import colormaps  # imported when colours are needed (figures)
+    from matplotlib.colors import to_hex
+
     cmap = colormaps["viridis"]
     stops = np.linspace(0.0, 0.85, n_groups) if n_groups > 1 else np.array([0.4])
     return [to_hex(cmap(x)) for x in stops]
@@ -78,6 +79,8 @@ def _linear(rgb: np.ndarray) -> np.ndarray:
 
 def simulate(colour: str, deficiency: str | None) -> np.ndarray:
     """Linear RGB (in [0, 1]) of ``colour`` as seen with ``deficiency`` (None: normal)."""
+    from matplotlib.colors import to_rgb
+
     rgb = _linear(np.asarray(to_rgb(colour), dtype=float))
     if deficiency is None:
         return rgb

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy.stats import qmc
 
 if TYPE_CHECKING:
     from diffusion_sim.sweep.spec import SweepSpec
@@ -66,6 +65,8 @@ def expand(spec: SweepSpec) -> list[dict[str, Any]]:
         return [dict(zip((p.path for p in ps), combo))
                 for combo in itertools.product(*(p.levels for p in ps))]
     if spec.design in ("lhs", "sobol"):
+        from scipy.stats import qmc  # ~1 s of imports, only for these designs
+
         lo = np.array([p.range[0] for p in ps])
         hi = np.array([p.range[1] for p in ps])
         if spec.design == "lhs":

@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from diffusion_sim.measures import output_label, parameter_label
 from diffusion_sim.report.figures import sobol_figure
@@ -77,6 +76,8 @@ def sobol_rows(names: Sequence[str], outputs: dict[str, np.ndarray], seed: int,
         if np.all(np.isfinite(f)):
             def statistic(idx, f_A=f_A, f_B=f_B, f_AB=f_AB):
                 return np.concatenate(indices(f_A[idx], f_B[idx], f_AB[:, idx]))
+
+            from scipy import stats  # imported for a Sobol analysis only
 
             boot = stats.bootstrap(
                 (np.arange(n),), statistic, n_resamples=n_resamples,
