@@ -129,6 +129,12 @@ def test_edges_header_is_a_scenario_key_that_reaches_the_reader(tmp_path):
                              base_dir=tmp_path)
     m = DiffusionModel(yes, seed=1)
     assert m.n == 3 and m.network.n_ties == 2
+    # the up-front check (memory, notes) reads the file exactly as the run does
+    from diffusion_sim.world import read_inputs
+
+    assert (read_inputs(yes).people, read_inputs(yes).directed_ties) == (3, 4)
+    with pytest.raises(NetworkInputError, match=r"e.csv:1: cannot tell"):
+        read_inputs(sc)
     with pytest.raises(Exception, match=r"edges_header: 'maybe' is not one of 'auto'"):
         type(sc).from_dict({**sc.to_dict(), "network": {**sc.to_dict()["network"],
                                                         "edges_header": "maybe"}})

@@ -10,6 +10,7 @@ Everything here is fixed once a run starts; the dynamic state is
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,6 +18,9 @@ from diffusion_sim.network import Network, build_network, load_edge_list, read_n
 from diffusion_sim.population import Population, draw_groups, draw_population
 from diffusion_sim.scenario import TRAITS, Scenario
 from diffusion_sim.seeding import choose_seeds
+
+if TYPE_CHECKING:
+    from diffusion_sim.network.node_file import NodeTable
 
 
 def run_seed_sequence(seed: int | None, key: tuple[int, ...] = ()) -> np.random.SeedSequence:
@@ -94,6 +98,23 @@ class World:
         return self.population.group_sizes(self.n_groups)
 
 
+def _read_files(sc: Scenario, rng: np.random.Generator
+                ) -> tuple[Network | None, np.ndarray | None, NodeTable | None]:
+    """The scenario's data files, read as every run reads them: (network, groups,
+    node table) from an edge list (``rng`` draws the groups its people lack), or
+    (None, None, node table or None) when the network is generated. The one reader of
+    both :func:`build_world` and :func:`read_inputs`, so the up-front check can never
+    read a file differently from the run."""
+    nodes = None
+    if sc.population.nodes_file:
+        nodes = read_nodes_file(sc.resolve_path(sc.population.nodes_file), sc.n_groups, TRAITS)
+    if sc.network.kind != "edgelist":
+        return None, None, nodes
+    return load_edge_list(sc.resolve_path(sc.network.edges_file), sc.network.strong_threshold,
+                          nodes, sc.n_groups, sc.population.group_shares, rng,
+                          sc.network.edges_header)
+
+
 def build_world(scenario: Scenario, streams: RunStreams) -> World:
     """Build the network, the people and the seeds of one run from their streams.
 
@@ -103,18 +124,13 @@ def build_world(scenario: Scenario, streams: RunStreams) -> World:
     the files; values the files do not give are drawn from the scenario's distributions.
     """
     sc = scenario
-    nodes = None
-    if sc.population.nodes_file:
-        nodes = read_nodes_file(sc.resolve_path(sc.population.nodes_file), sc.n_groups, TRAITS)
-    if sc.network.kind == "edgelist":
-        net, group, nodes = load_edge_list(
-            sc.resolve_path(sc.network.edges_file), sc.network.strong_threshold, nodes,
-            sc.n_groups, sc.population.group_shares, streams.population, sc.network.edges_header)
-    elif nodes is not None:
-        group = nodes.group
-        net = build_network(sc.network, group, streams.network)
-    else:
-        group = draw_groups(sc.population.size, sc.population.group_shares, streams.population)
+    net, group, nodes = _read_files(sc, streams.population)
+    if net is None:  # generated, on the node file's groups or on drawn ones
+        if nodes is not None:
+            group = nodes.group
+        else:
+            group = draw_groups(sc.population.size, sc.population.group_shares,
+                                streams.population)
         net = build_network(sc.network, group, streams.network)
     given_traits = nodes.traits if nodes is not None else None
     given_access = nodes.access if nodes is not None else None
@@ -152,13 +168,8 @@ def read_inputs(scenario: Scenario) -> Inputs:
     line) for a missing, unreadable, binary or malformed file.
     """
     sc = scenario
-    nodes = None
-    if sc.population.nodes_file:
-        nodes = read_nodes_file(sc.resolve_path(sc.population.nodes_file), sc.n_groups, TRAITS)
-    if sc.network.kind == "edgelist":
-        net, _, _ = load_edge_list(
-            sc.resolve_path(sc.network.edges_file), sc.network.strong_threshold, nodes,
-            sc.n_groups, sc.population.group_shares, np.random.default_rng(0))
+    net, _, nodes = _read_files(sc, np.random.default_rng(0))
+    if net is not None:
         return Inputs(net.n, int(net.indices.size), net.notes)
     people = len(nodes.ids) if nodes is not None else sc.population.size
     return Inputs(people, None, tuple(nodes.notes) if nodes is not None else ())
