@@ -55,6 +55,7 @@ import numba as nb
 import numpy as np
 
 from diffusion_sim.bitexact import exp1, next_uniform, pcg_state, put_pcg_state
+from diffusion_sim.network.csr import tie_position
 from diffusion_sim.rules import Rules
 from diffusion_sim.state import BROADCASTER, STOCKS, Counter, Reach, RunState, State
 from diffusion_sim.world import World
@@ -72,22 +73,6 @@ I_SHARE_ONCE, I_FORCED, I_DRAW_CHOICE, I_REINFORCEMENT = range(4)
 
 
 # ------------------------------------------------------------------ small helpers
-@nb.njit(cache=True, inline="always")
-def _has_tie(indptr, indices, row, col):
-    """Position of tie row -> col in the CSR arrays (rows sorted), or -1."""
-    lo = indptr[row]
-    hi = indptr[row + 1]
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if indices[mid] < col:
-            lo = mid + 1
-        else:
-            hi = mid
-    if lo < indptr[row + 1] and indices[lo] == col:
-        return lo
-    return -1
-
-
 @nb.njit(cache=True, inline="always")
 def _note_exposer(n_exposers, exposers, r, person, peer):
     """Count ``peer`` among the distinct peers who exposed ``person``, up to ``r``
@@ -277,7 +262,7 @@ def _reshare(src, res, n_res, first_src, strategy, indptr, indices, strong, acce
                 reached[k] |= SECOND
                 if r > 1:
                     _note_exposer(n_exposers, exposers, r, k, i)
-                pos = _has_tie(indptr, indices, origin, k)
+                pos = tie_position(indptr, indices, origin, k)
                 if not (pos >= 0 and (strong[pos] or not so)):
                     row[g_origin, c_unwanted] += 1
                     if lost[origin] == 0:

@@ -286,6 +286,22 @@ def from_edges(
 
 
 # ---------------------------------------------------------------------- generated ties
+@nb.njit(cache=True, inline="always")
+def tie_position(indptr, indices, row, col):
+    """Position of tie row -> col in compiled code (each row's columns sorted), or -1."""
+    lo = indptr[row]
+    hi = indptr[row + 1]
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if indices[mid] < col:
+            lo = mid + 1
+        else:
+            hi = mid
+    if lo < indptr[row + 1] and indices[lo] == col:
+        return lo
+    return -1
+
+
 @nb.njit(cache=True)
 def _csr_kernel(n, src, dst, fraction, draws, source):
     """The CSR of generated ties in place of a sort of int64 keys (see
@@ -341,14 +357,7 @@ def _csr_kernel(n, src, dst, fraction, draws, source):
                 j = indices[k]
                 if j > i and next_uniform(source) < fraction:
                     strong[k] = True
-                    lo, hi = ptr[j], ptr[j + 1]  # the same tie seen from j: row j, column i
-                    while lo < hi:
-                        mid = (lo + hi) >> 1
-                        if indices[mid] < i:
-                            lo = mid + 1
-                        else:
-                            hi = mid
-                    strong[lo] = True
+                    strong[tie_position(ptr, indices, j, i)] = True  # the same tie from j
     return ptr, indices, out, strong, loops, duplicates
 
 
