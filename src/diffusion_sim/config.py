@@ -31,25 +31,30 @@ def read_toml(path: str | Path, error: type[DiffusionSimError] = ScenarioError
     unreadable file, bytes that are not UTF-8 text, or invalid TOML (with its line).
     """
     path = Path(path)
+    text = read_text(path, error, "TOML file")
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{path}: not valid TOML: {exc}") from None
+
+
+def read_text(path: Path, error: type[DiffusionSimError], what: str) -> str:
+    """A whole UTF-8 text file (a leading byte-order mark dropped); every way reading
+    it can fail is one ``error`` naming the file: missing, a folder (not a ``what``),
+    unreadable, or bytes that are not UTF-8 (with the line of the first bad byte)."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise error(f"{path}: no such file") from None
     except IsADirectoryError:
-        raise error(f"{path}: is a folder, not a TOML file") from None
+        raise error(f"{path}: is a folder, not a {what}") from None
     except OSError as exc:
         raise error(f"{path}: cannot read: {exc.strerror or exc}") from None
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise error(f"{path}:{line}: not UTF-8 text (a binary or mis-encoded file?)") from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise error(f"{path}: not valid TOML: {exc}") from None
 
 
 def did_you_mean(key: str, allowed: Sequence[str]) -> str:

@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from diffusion_sim.config import did_you_mean
+from diffusion_sim.config import did_you_mean, read_text
 from diffusion_sim.errors import CalibrationError
 
 #: Stock counters read as a fraction of the group at the end of the week.
@@ -98,20 +98,7 @@ class Target:
 
 def _lines(path: Path) -> list[tuple[int, str]]:
     """(line number, text) of every line that is not blank or a ``#`` comment."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise CalibrationError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise CalibrationError(f"{path}: is a folder, not a targets file") from None
-    except OSError as exc:
-        raise CalibrationError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise CalibrationError(f"{path}:{line}: not UTF-8 text (a binary or mis-encoded "
-                               "file?)") from None
+    text = read_text(path, CalibrationError, "targets file")
     return [(i + 1, s) for i, s in enumerate(text.splitlines())
             if s.strip() and not s.lstrip().startswith("#")]
 
