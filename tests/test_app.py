@@ -119,6 +119,22 @@ def test_app_model_params_are_accepted_by_solaraviz():
     assert np.array_equal(m.run().counts, PolicyModel(base, seed=start["seed"]).run().counts)
 
 
+def test_the_status_line_says_when_the_run_has_ended():
+    if not HAS_VIZ:
+        pytest.skip("the viz extra is not installed")
+    from diffusion_sim.app import status_line
+
+    m = PolicyModel(SCENARIOS / "baseline.toml", seed=1, steps=2,
+                    **{"population.size": 200})
+    lines = [status_line(m)]
+    for _ in range(3):  # two weeks, then the closing call
+        m.step()
+        lines.append(status_line(m))
+    assert lines == [f"Scenario: baseline, 200 people, week {t} of 2" for t in (0, 1, 2)
+                     ] + ["Scenario: baseline, 200 people, week 2 of 2 (ended)"]
+    assert m.steps == 3  # Mesa's counter: one more than the last week
+
+
 # ------------------------------------------------------------------ the browser
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                   "--no-first-run", "--disable-background-networking",
@@ -313,8 +329,11 @@ def test_app_in_a_real_browser_steps_resets_and_follows_a_slider(server, tmp_pat
                 f" return m && Number(m[1]) >= {PLAY_WEEKS}; }}", timeout=240_000)
             pause_play(page)
             page.wait_for_timeout(1000)  # the last figures swap in
-            week = int(counter.inner_text().split(":")[1])
-            expect(page.get_by_text(f"Scenario: small, 300 people, week {week} of 30"
+            calls = int(counter.inner_text().split(":")[1])
+            # on a slow machine Play can reach the end before Pause lands: Mesa's counter
+            # then reads 31 (the closing call) while the model shows its last week, 30
+            shown = (f"week {calls} of 30" if calls < 31 else "week 30 of 30 (ended)")
+            expect(page.get_by_text(f"Scenario: small, 300 people, {shown}", exact=True
                                     )).to_have_count(1)
             body = page.locator("body").inner_text()
             assert "Traceback" not in body and "error in step" not in body

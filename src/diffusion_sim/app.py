@@ -187,14 +187,23 @@ def MixPlot(model: PolicyModel) -> None:
            for i, s in enumerate(model.scenario.strategy_names)}, "% of decisions")
 
 
+def status_line(model: PolicyModel) -> str:
+    """"Scenario: NAME, N people, week T of STEPS", with " (ended)" once the run is over.
+
+    Mesa's own counter ("Step: N") counts calls of ``step()``; the call after the last
+    week only ends the run, so at the end it reads one more than the last week."""
+    ended = "" if model.running else " (ended)"
+    return (f"Scenario: {model.scenario.name}, {model.n:,} people, "
+            f"week {model.t} of {model.scenario.steps}{ended}")
+
+
 @solara.component
 def Settings(model: PolicyModel) -> None:
     """What the current model was built with (one line per slider) and where it is."""
     update_counter.get()
     f = model.figures
     with solara.Column(gap="0px"):
-        solara.Text(f"Scenario: {model.scenario.name}, {model.n:,} people, "
-                    f"week {model.t} of {model.scenario.steps}")
+        solara.Text(status_line(model))
         solara.Text(f"Reached: {100 * f['engaged']:.1f} %; sustained: "
                     f"{100 * f['sustained']:.1f} %; gap: {100 * f['engaged_gap']:.1f} pp")
         for name, s in model.levers.items():
