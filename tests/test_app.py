@@ -93,6 +93,26 @@ def test_app_command_refuses_a_port_in_use(capsys):
     assert f"cannot serve the app on 127.0.0.1:{port}" in err and "\n" not in err
 
 
+@pytest.mark.parametrize("port, why", [("99999", "must be at most 65535, got 99999"),
+                                       ("0", "must be at least 1, got 0"),
+                                       ("http", "'http' is not an integer")])
+def test_app_command_refuses_a_port_that_cannot_be(port, why, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["app", "--port", port])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"diffusion-sim: error: app: argument --port: {why}"
+
+
+def test_app_command_refuses_a_host_it_cannot_listen_on(capsys):
+    if not HAS_VIZ:
+        pytest.skip("the viz extra is not installed")
+    assert main(["app", "--host", "no-such-host.invalid"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("diffusion-sim: error: cannot serve the app on "
+                          "no-such-host.invalid:8765") and "\n" not in err
+
+
 def test_check_viz_names_the_missing_assets(tmp_path):
     if not HAS_VIZ:
         with pytest.raises(AppError, match="needs the viz extra"):

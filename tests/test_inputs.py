@@ -124,10 +124,26 @@ CASES = [
          no_out=None),
     # --- data files named by a scenario: exist and parse (validate reads them) ----------
     Case("missing edge list: validate", "validate {d}/net.toml",
-         "{d}/nope.csv: cannot read: No such file", {"net.toml": edge_scenario("nope.csv")},
+         "{d}/nope.csv: no such file", {"net.toml": edge_scenario("nope.csv")},
          no_out=None),
-    Case("edge list is a folder", "validate {d}/net.toml", "{d}/sub: cannot read",
+    Case("edge list is a folder", "validate {d}/net.toml", "{d}/sub: is a folder, not an edge list",
          {"net.toml": edge_scenario("sub"), "sub/keep": ""}, no_out=None),
+    # --- devices and pipes would be read for ever; a huge settings file is a mistake ----
+    Case("edge list /dev/zero: run", "run {d}/net.toml --out {d}/out",
+         "/dev/zero: is a device, pipe or socket, not an edge list",
+         {"net.toml": edge_scenario("/dev/zero")}, sub=True),
+    Case("edge list a named pipe: sweep", "sweep {d}/spec2.toml --out {d}/out",
+         "{d}/pipe.csv: is a device, pipe or socket, not an edge list",
+         {"net.toml": edge_scenario("pipe.csv"),
+          "spec2.toml": SPEC.replace("small.toml", "net.toml")}, fixture="pipe", sub=True),
+    Case("node file a named pipe: validate", "validate {d}/net.toml",
+         "{d}/pipe.csv: is a device, pipe or socket, not a node file",
+         {"net.toml": edge_scenario(nodes="pipe.csv")}, no_out=None, fixture="pipe", sub=True),
+    Case("scenario /dev/zero", "validate /dev/zero",
+         "/dev/zero: is a device, pipe or socket, not a TOML file", no_out=None, sub=True),
+    Case("a 17 MiB scenario", "run {d}/big.toml --out {d}/out",
+         "{d}/big.toml: 17 MiB is too large for a TOML file (at most 16 MiB)",
+         {"big.toml": SMALL + "#" * (17 * 2**20) + "\n"}),
     Case("bad strength on line 3", "validate {d}/net.toml",
          "{d}/bad.csv:3: strength 'maybe' is not",
          {"net.toml": edge_scenario("bad.csv"), "bad.csv": "a,b,1\nb,c,1\nc,d,maybe\n"},
@@ -136,7 +152,7 @@ CASES = [
          "{d}/nodes6.csv:3: group '6' is not an integer from 1 to 5",
          {"net.toml": edge_scenario(nodes="nodes6.csv"), "nodes6.csv": "id,group\na,1\nb,6\n"}),
     Case("comparison scenario with a missing edge list", "compare {d}/c2.toml --out {d}/out",
-         "{d}/nope.csv: cannot read",
+         "{d}/nope.csv: no such file",
          {"net.toml": edge_scenario("nope.csv"),
           "c2.toml": '[comparison]\nbaseline = "small.toml"\n[scenarios.n]\nfile = "net.toml"\n'}),
     # --- comparison files: values of the wrong type, checked when read ---------------
@@ -327,6 +343,8 @@ def prepare(name: str | None, d: Path, monkeypatch, stack: contextlib.ExitStack)
         full = stack.enter_context(mounted(d / "full", "size=256k"))
         with open(full / "filler", "wb") as fh, contextlib.suppress(OSError):
             fh.write(b"\0" * (1 << 20))  # fill it up
+    elif name == "pipe":
+        os.mkfifo(d / "pipe.csv")
     elif name == "enospc":
         monkeypatch.setattr(store.os, "fsync", no_space)
     elif name == "enospc_merge":

@@ -11,8 +11,8 @@ import sys
 from collections.abc import Callable
 
 
-def count(least: int) -> Callable[[str], int]:
-    """An argparse type: an integer ≥ ``least``."""
+def count(least: int, most: int | None = None) -> Callable[[str], int]:
+    """An argparse type: an integer ≥ ``least`` (and ≤ ``most`` if given)."""
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -20,6 +20,8 @@ def count(least: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
         if value < least:
             raise argparse.ArgumentTypeError(f"must be at least {least}, got {value}")
+        if most is not None and value > most:
+            raise argparse.ArgumentTypeError(f"must be at most {most}, got {value}")
         return value
 
     return parse

@@ -495,7 +495,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="the scenario the sliders start from (default: built-in)")
     ap.add_argument("--host", default="127.0.0.1",
                     help="address to listen on (default 127.0.0.1: this machine only)")
-    ap.add_argument("--port", type=count(1), default=8765, help="port (default 8765)")
+    ap.add_argument("--port", type=count(1, 65535), default=8765,
+                    help="port, 1-65535 (default 8765)")
     ap.set_defaults(func=cmd_app)
     return p
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import difflib
 import math
+import os
 import re
+import stat
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -38,16 +40,43 @@ def read_toml(path: str | Path, error: type[DiffusionSimError] = ScenarioError
         raise error(f"{path}: not valid TOML: {exc}") from None
 
 
-def read_text(path: Path, error: type[DiffusionSimError], what: str) -> str:
-    """A whole UTF-8 text file (a leading byte-order mark dropped); every way reading
-    it can fail is one ``error`` naming the file: missing, a folder (not a ``what``),
-    unreadable, or bytes that are not UTF-8 (with the line of the first bad byte)."""
+#: The largest settings file read (scenario, comparison, sweep or calibration spec,
+#: targets): a bigger one is not one of these (an edge list given by mistake?).
+MAX_SETTINGS_BYTES = 16 * 2**20
+
+
+def _a(what: str) -> str:
+    return f"{'an' if what[:1] in 'aeiou' else 'a'} {what}"
+
+
+def regular_file(path: Path, error: type[DiffusionSimError], what: str) -> int:
+    """The size of ``path``, a regular file; else one ``error`` naming it: missing, a
+    folder (not a ``what``), or a device, pipe or socket (``/dev/zero`` or a named pipe
+    would be read for ever; a file is read twice, to check it and to hash it)."""
     try:
-        raw = path.read_bytes()
+        st = os.stat(path)
     except FileNotFoundError:
         raise error(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise error(f"{path}: is a folder, not a {what}") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise error(f"{path}: is a folder, not {_a(what)}")
+    if not stat.S_ISREG(st.st_mode):
+        raise error(f"{path}: is a device, pipe or socket, not {_a(what)} (a regular file)")
+    return st.st_size
+
+
+def read_text(path: Path, error: type[DiffusionSimError], what: str) -> str:
+    """A whole UTF-8 text file (a leading byte-order mark dropped); every way reading
+    it can fail is one ``error`` naming the file: missing, a folder or device (not a
+    ``what``), over :data:`MAX_SETTINGS_BYTES`, unreadable, or bytes that are not
+    UTF-8 (with the line of the first bad byte)."""
+    size = regular_file(path, error, what)
+    if size > MAX_SETTINGS_BYTES:
+        raise error(f"{path}: {size / 2**20:.0f} MiB is too large for {_a(what)} (at most "
+                    f"{MAX_SETTINGS_BYTES // 2**20} MiB); is it the right file?")
+    try:
+        raw = path.read_bytes()
     except OSError as exc:
         raise error(f"{path}: cannot read: {exc.strerror or exc}") from None
     try:

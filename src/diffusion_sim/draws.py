@@ -30,6 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from diffusion_sim.config import regular_file
 from diffusion_sim.errors import ScenarioError
 
 
@@ -81,12 +82,8 @@ def read_draws(path: str | Path) -> Draws:
         ``FILE:LINE: what is wrong`` (missing file, bad header, non-numeric value).
     """
     path = Path(path)
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: no such file (parameters_from)") from None
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    regular_file(path, ScenarioError, "draws file (parameters_from)")
+    st = os.stat(path)
     return _read(str(path), st.st_size, st.st_mtime_ns)
 
 

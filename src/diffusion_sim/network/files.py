@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
+from diffusion_sim.config import regular_file
 from diffusion_sim.errors import NetworkInputError
 from diffusion_sim.network.csr import Network, _unique_first_inverse, from_edges
 from diffusion_sim.network.edge_format import (
@@ -357,6 +358,7 @@ def load_edge_list(
     path = Path(path)
     if header not in HEADER_MODES:
         raise ValueError(f"header must be one of {HEADER_MODES}, got {header!r}")
+    regular_file(path, NetworkInputError, "edge list")
     try:
         header_line, n_fields = find_header(path, header)
     except OSError as exc:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from diffusion_sim.config import regular_file
 from diffusion_sim.errors import NetworkInputError
 from diffusion_sim.network.text import CsvRows
 
@@ -151,6 +152,7 @@ def read_nodes_file(path: Path, n_groups: int, traits: Sequence[str]) -> NodeTab
     """
     path = Path(path)
     optional = [*traits, "digital_access"]
+    regular_file(path, NetworkInputError, "node file")
     try:
         fh = open(path, newline="", encoding="utf-8-sig")
     except OSError as exc:

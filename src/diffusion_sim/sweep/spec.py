@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from diffusion_sim.config import Setting, check_keys, read_settings, read_toml
+from diffusion_sim.config import Setting, check_keys, read_settings, read_toml, regular_file
 from diffusion_sim.draws import read_draws
 from diffusion_sim.errors import ScenarioError, SweepError
 from diffusion_sim.replicate import DEFAULT_SEED
@@ -123,6 +123,7 @@ class SweepSpec:
             "semantics": str(SEMANTICS),
         }
         for f in self.data_files():
+            regular_file(Path(f), SweepError, "data file")
             try:
                 ident[f"file:{f}"] = sha256_file(f)
             except OSError as exc:
