@@ -423,7 +423,7 @@ def test_malformed_edge_list_names_file_and_line(tmp_path, text, line, what):
 
 
 def test_edge_list_unreadable_or_empty(tmp_path):
-    with pytest.raises(NetworkInputError, match="missing.csv: no such file"):
+    with pytest.raises(NetworkInputError, match=r"missing\.csv: no such file"):
         load(tmp_path / "missing.csv")
     with pytest.raises(NetworkInputError, match="no ties found"):
         load(write(tmp_path, "empty.csv", "source,target\n# nothing\n"))
