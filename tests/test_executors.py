@@ -14,17 +14,21 @@ module is the MPI job.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
-from concurrent.futures import Executor, ProcessPoolExecutor
+import time
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from diffusion_sim.compare import run_comparison
+from diffusion_sim.replicate import ordered_map
 from diffusion_sim.scenario import load
 from diffusion_sim.sweep import run_sweep
 
@@ -50,6 +54,30 @@ def sweep_digest(pool: Executor | None, out: Path) -> str:
     """SHA-256 of the sweep's runs.csv."""
     run_sweep(SPEC, out, workers=1, pool=pool)
     return hashlib.sha256((out / "runs.csv").read_bytes()).hexdigest()
+
+
+def test_ordered_map_keeps_order_and_draws_tasks_a_window_at_a_time():
+    taken: list[int] = []
+
+    def tasks():  # endless: a map that took every task first would never return
+        for i in itertools.count():
+            taken.append(i)
+            yield i
+
+    def slow_square(i: int) -> int:
+        time.sleep(random.Random(i).random() / 500)  # finish out of order
+        return i * i
+
+    with ThreadPoolExecutor(4) as pool:
+        out = ordered_map(slow_square, tasks(), pool, ahead=8)
+        assert list(itertools.islice(out, 200)) == [i * i for i in range(200)]
+        assert len(taken) <= 200 + 8
+        out.close()  # what is still queued is cancelled, not run
+    taken.clear()
+    with ThreadPoolExecutor(2) as pool:  # default window: 4 per worker, at least 64
+        out = ordered_map(slow_square, tasks(), pool)
+        assert next(out) == 0 and len(taken) == 65
+        out.close()
 
 
 @pytest.fixture(scope="module")

@@ -261,6 +261,13 @@ CASES = [
          "small (100,000,000 people",
          {"s.toml": SPEC.replace('"transmission.reshare_prob" = { levels = [0.0, 0.1] }',
                                  '"population.size" = { levels = [100, 100_000_000] }')}),
+    Case("run --reps 10^20: the results could never be held", "run {d}/small.toml --reps "
+         "100000000000000000000 --out {d}/out", "small (200 people, 2,000 directed ties: "
+         "48.1 MiB per replicate, 2 at once in worker processes, and 3.53e+12 TiB to hold "
+         "the results of 100,000,000,000,000,000,000 replicates until they are written)",
+         sub=True),
+    Case("compare --reps 10^8", "compare {d}/comparison.toml --reps 100000000 --out {d}/out",
+         "small (200 people", env={"DIFFUSION_SIM_MAX_MEMORY": "64G"}),
     Case("--max-memory 50M for 2 workers", "run {d}/small.toml --workers 2 --max-memory 50M "
          "--out {d}/out", "small (200 people, 2,000 directed ties: 48.1 MiB per replicate, "
          "2 at once in worker processes) needs about 276 MiB of memory but 50 MiB is "

@@ -6,9 +6,18 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from diffusion_sim.errors import OutputError
-from diffusion_sim.store import FolderLock, output_folder, write_csv, write_json
+from diffusion_sim.store import (
+    FolderLock,
+    output_folder,
+    sha256_file,
+    write_csv,
+    write_csv_rows,
+    write_json,
+)
 
 BASE = 'name = "tiny"\nsteps = 4\n[population]\nsize = 100\n'
 
@@ -30,6 +39,35 @@ def test_files_follow_the_users_umask(tmp_path, mask):
     assert mode(tmp_path / "m.json") == 0o666 & ~mask
     assert (tmp_path / "a.csv").read_bytes() == b"x\r\n1.5\r\n2\r\n"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp left
+
+
+VALUES = st.one_of(st.integers(), st.floats(), st.text(max_size=30), st.none())
+
+
+@settings(max_examples=20, deadline=None)
+@given(rows=st.lists(st.fixed_dictionaries({"a": VALUES, "b": VALUES, "c": VALUES}),
+                     max_size=40), repeat=st.integers(1, 3000))
+def test_rows_written_as_they_come_are_the_bytes_of_the_whole_table(tmp_path_factory, rows,
+                                                                   repeat):
+    d = tmp_path_factory.mktemp("csv")
+    rows = rows * repeat  # up to 120,000 rows: several 1 MiB drains
+    whole = write_csv(d / "whole.csv", rows, ["a", "b", "c"])
+    streamed = write_csv_rows(d / "streamed.csv", iter(rows), ["a", "b", "c"])
+    assert (d / "streamed.csv").read_bytes() == (d / "whole.csv").read_bytes()
+    assert streamed == whole == (len(rows), sha256_file(d / "whole.csv"))
+
+
+def test_a_stream_that_fails_midway_leaves_the_earlier_file(tmp_path):
+    write_csv(tmp_path / "t.csv", [{"a": 1}])
+
+    def rows():
+        yield from ({"a": i} for i in range(100_000))
+        raise RuntimeError("a replicate failed")
+
+    with pytest.raises(RuntimeError):
+        write_csv_rows(tmp_path / "t.csv", rows(), ["a"])
+    assert (tmp_path / "t.csv").read_bytes() == b"a\r\n1\r\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["t.csv"]  # no temp left
 
 
 def test_a_rerun_replaces_the_folder_as_a_whole(tmp_path):

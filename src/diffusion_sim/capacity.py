@@ -5,7 +5,11 @@ reads and checks every data file the scenarios name (once per file set), estimat
 peak memory of the replicates that will run at the same time, and refuses with one
 line (:class:`~diffusion_sim.errors.ResourceError`) when that is more than the memory
 available. A population that cannot fit is then a message in a second instead of
-minutes of work ended by the kernel's out-of-memory killer.
+minutes of work ended by the kernel's out-of-memory killer. ``run`` and ``compare``
+also hold every replicate's results (its weekly counts by group and its summaries)
+until they write their tables, so a number of replicates that could never be held is
+refused the same way (:func:`kept_bytes`); a sweep writes its runs chunk by chunk and
+holds none.
 
 **Available memory** is ``MemAvailable`` of ``/proc/meminfo`` (else
 ``os.sysconf``), or less when this process runs in a memory-limited cgroup (a Slurm
@@ -66,11 +70,12 @@ from diffusion_sim.world import Inputs, read_inputs
 
 #: What ``run`` / ``compare`` hold in memory per replicate of a scenario until they
 #: write their tables: bytes per (week, group) cell of its counts, plus a fixed part
-#: (the summaries). Measured with tracemalloc, 2026-11-25: ``run`` 103 KiB per
-#: replicate of the 2,000-person baseline (53 weeks × 5 groups), 73 KiB at 500 people
-#: and 105 weeks; ``compare`` (with its report) 67–76 B per cell.
-KEPT_PER_CELL = {"run": 400, "compare": 100}
-KEPT_PER_REPLICATE = {"run": 64 * 2**10, "compare": 8 * 2**10}
+#: (the summaries). Measured 2026-11-25 on 53 weeks × 5 groups: ``run`` 103 KiB per
+#: replicate (tracemalloc's peak, 2,000 people; 73 KiB at 500 people and 105 weeks) and
+#: 41 KiB of resident memory (3,000 replicates of 200 people: 386 MB peak against
+#: 274 MB for 300); ``compare`` (with its report) 67–76 B per cell.
+KEPT_PER_CELL = {"run": 300, "compare": 100}
+KEPT_PER_REPLICATE = {"run": 32 * 2**10, "compare": 8 * 2**10}
 RUN_FIXED = 48 * 2**20
 PER_PERSON = 130
 PER_TIE = 17
@@ -216,6 +221,13 @@ def need_of(scenario: Scenario, inputs: Inputs | None = None, engine: str = "com
                 inputs.notes if inputs is not None else ())
 
 
+def kept_bytes(scenarios: Iterable[Scenario], replicates: int, command: str) -> int:
+    """The memory ``command`` (``"run"`` or ``"compare"``) holds for the results of
+    ``replicates`` replicates of each of ``scenarios`` until it writes them."""
+    return sum(replicates * (KEPT_PER_REPLICATE[command] + KEPT_PER_CELL[command]
+                             * (sc.steps + 1) * sc.n_groups) for sc in scenarios)
+
+
 def processes_bytes(per_replicate: int, concurrent: int) -> int:
     """Memory of ``concurrent`` replicates at once (pool workers and server included;
     one replicate runs in this process)."""
@@ -343,7 +355,7 @@ def check_fits(need: int, limit: tuple[int, str], what: str, how: str) -> None:
 
 def preflight(scenarios: Iterable[Scenario], *, concurrent: int = 1,
               engine: str = "compiled", limit: tuple[int, str] | None = None,
-              check_runs: bool = True) -> list[Need]:
+              check_runs: bool = True, kept: tuple[int, int] = (0, 0)) -> list[Need]:
     """Check, before any run, that every data file reads and that the largest
     replicate fits ``concurrent`` times in memory.
 
@@ -356,6 +368,8 @@ def preflight(scenarios: Iterable[Scenario], *, concurrent: int = 1,
     limit : (bytes, source) from ``--max-memory``; default :func:`available_memory`.
     check_runs : False: only check that the files read (``validate``: the runs may be
         meant for a bigger machine).
+    kept : (bytes, replicates): what the command holds for the results of that many
+        replicates until it writes them (:func:`kept_bytes`), on top of the runs.
 
     Returns
     -------
@@ -383,11 +397,14 @@ def preflight(scenarios: Iterable[Scenario], *, concurrent: int = 1,
     ordered = sorted(needs.values(), key=lambda nd: -nd.bytes)
     if ordered and check_runs:
         big = ordered[0]
-        total = processes_bytes(big.bytes, concurrent)
+        total = processes_bytes(big.bytes, concurrent) + kept[0]
         at_once = f", {concurrent} at once in worker processes" if concurrent > 1 else ""
+        held = (f", and {human(kept[0])} to hold the results of {kept[1]:,} replicates "
+                "until they are written" if kept[0] > total / 10 else "")
         check_fits(total, limit, f"{big.scenario} ({big.people:,} people, "
                    f"{big.directed_ties:,} directed ties: {human(big.bytes)} per replicate"
-                   f"{at_once})",
-                   "use fewer people, a lower mean degree" +
+                   f"{at_once}{held})",
+                   "use fewer replicates (a sweep writes its runs as it goes)"
+                   if kept[0] > total / 2 else "use fewer people, a lower mean degree" +
                    (" or fewer --workers" if concurrent > 1 else ""))
     return ordered

@@ -87,11 +87,12 @@ def _robustness_scenarios(baseline, robust) -> list:
     return [baseline.with_overrides(design[k]) for k in largest_points(baseline, design)]
 
 
-def _preflight(args: argparse.Namespace, scenarios: Sequence, jobs: int | None = None
-               ) -> None:
+def _preflight(args: argparse.Namespace, scenarios: Sequence, jobs: int | None = None,
+               kept: tuple[Sequence, int, str] | None = None) -> None:
     """Before anything runs or is written: read and check every data file, and refuse
-    (one line) runs that would not fit in memory (:mod:`diffusion_sim.capacity`)."""
-    from diffusion_sim.capacity import preflight
+    (one line) runs that would not fit in memory (:mod:`diffusion_sim.capacity`), with
+    ``kept`` = (scenarios, replicates, command) whose results are held until written."""
+    from diffusion_sim.capacity import kept_bytes, preflight
     from diffusion_sim.replicate import available_cores
 
     if getattr(args, "executor", "local") == "mpi":
@@ -101,8 +102,9 @@ def _preflight(args: argparse.Namespace, scenarios: Sequence, jobs: int | None =
         if jobs is not None:
             concurrent = min(concurrent, max(jobs, 1))
     limit = (args.max_memory, "--max-memory") if args.max_memory else None
+    held = (0, 0) if kept is None else (kept_bytes(*kept), kept[1])
     preflight(scenarios, concurrent=concurrent, engine=getattr(args, "engine", "compiled"),
-              limit=limit)
+              limit=limit, kept=held)
 
 
 def cmd_describe(args: argparse.Namespace) -> int:
@@ -128,7 +130,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from diffusion_sim.scenario import load
 
     sc = load(args.scenario)
-    _preflight(args, [sc], jobs=args.reps)
+    _preflight(args, [sc], jobs=args.reps, kept=([sc], args.reps, "run"))
     out = Path(args.out) if args.out else Path("results") / sc.name
     replacing = _replacing(out)
     done = run_replications(sc, args.reps, DEFAULT_SEED if args.seed is None else args.seed,
@@ -186,7 +188,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     elif args.points:
         raise ScenarioError("--points: robustness needs a comparison file with a "
                             "[robustness] table, not scenario files")
-    _preflight(args, [baseline, *scenarios, *_robustness_scenarios(baseline, robust)])
+    _preflight(args, [baseline, *scenarios, *_robustness_scenarios(baseline, robust)],
+               kept=([baseline, *scenarios],
+                     s["reps"] if s["ci_width"] is None else s["max_reps"], "compare"))
     name = s["name"] or f"{baseline.name}_comparison"
     out = Path(args.out) if args.out else Path("results") / name
     replacing = _replacing(out)

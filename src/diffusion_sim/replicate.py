@@ -15,10 +15,12 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, TypeVar
 
 import numpy as np
@@ -176,12 +178,33 @@ def executor(workers: int | None = None, *, pool: Executor | None = None,
         made.shutdown(cancel_futures=True)
 
 
-def ordered_map(fn: Callable[[T], R], tasks: Iterable[T], pool: Executor | None
-                ) -> Iterator[R]:
-    """``fn`` over ``tasks`` in order, on ``pool`` (or here when it is None)."""
+def ordered_map(fn: Callable[[T], R], tasks: Iterable[T], pool: Executor | None,
+                ahead: int | None = None) -> Iterator[R]:
+    """``fn`` over ``tasks`` in order, on ``pool`` (or here when it is None).
+
+    Unlike ``Executor.map``, which takes every task at once, at most ``ahead`` tasks
+    (default 4 per worker, at least 64) are submitted and not yet returned: tasks are
+    drawn from ``tasks`` and results held a window at a time, so a map of a million
+    tasks needs no more memory than one of a hundred.
+    """
     if pool is None:
         return map(fn, tasks)
-    return pool.map(fn, tasks)
+    if ahead is None:
+        ahead = max(64, 4 * int(getattr(pool, "_max_workers", 0) or 0))
+    return _windowed(fn, iter(tasks), pool, ahead)
+
+
+def _windowed(fn: Callable[[T], R], tasks: Iterator[T], pool: Executor, ahead: int
+              ) -> Iterator[R]:
+    pending = deque(pool.submit(fn, t) for t in islice(tasks, ahead))
+    try:
+        while pending:
+            first = pending.popleft()
+            pending.extend(pool.submit(fn, t) for t in islice(tasks, 1))  # keep it busy
+            yield first.result()
+    finally:  # an error or a consumer that stopped early: drop what has not started
+        for future in pending:
+            future.cancel()
 
 
 __all__: list[Any] = ["DEFAULT_SEED", "Result", "available_cores", "executor",

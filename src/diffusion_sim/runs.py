@@ -32,13 +32,18 @@ from typing import Any
 from diffusion_sim.heat_runs import write_heat_outputs
 from diffusion_sim.model import DiffusionModel
 from diffusion_sim.replicate import Result, executor, ordered_map, replicate_task
-from diffusion_sim.report.figures import reach_by_group_figure, strategy_mix_figure
+from diffusion_sim.report.figures import (
+    group_fractions,
+    reach_by_group_figure,
+    strategy_mix_figure,
+)
 from diffusion_sim.scenario import Scenario
 from diffusion_sim.store import (
     check_output_folder,
     manifest,
     output_folder,
     write_csv,
+    write_csv_rows,
     write_json,
     write_text,
 )
@@ -75,23 +80,30 @@ def run_replications(scenario: Scenario, reps: int, seed: int, out: Path,
     (:func:`~diffusion_sim.store.output_folder`).
     """
     check_output_folder(out)
-    runs, series = [], []
+    runs = []
     results: list[Result] = []
-    tasks = [(scenario, seed, (r,), engine) for r in range(reps)]
+    tasks = ((scenario, seed, (r,), engine) for r in range(reps))
     with executor(workers, jobs=reps) as pool:
         for r, res in enumerate(ordered_map(replicate_task, tasks, pool)):
             row = {"scenario": scenario.name, "replicate": r, "seed": seed, "key": f"{r}"}
             row.update(res.summary)
             runs.append(row)
-            series.extend(series_rows(res.counts, res.columns, res.group_sizes, res.concern,
-                                      scenario=scenario.name, replicate=r))
             results.append(res)
             if progress:
                 progress(r + 1, reps)
     notes = tuple(dict.fromkeys(n for res in results for n in res.notes))
+
+    def series(r: int, res: Result) -> list[dict[str, Any]]:
+        return series_rows(res.counts, res.columns, res.group_sizes, res.concern,
+                           scenario=scenario.name, replicate=r)
+
     with output_folder(out) as stage:
         write_csv(stage / "runs.csv", runs)
-        write_csv(stage / "series.csv", series)
+        # row by row from the counts: a (replicate, week, group) row as a dict costs
+        # about 30 times its counts, too much to hold for thousands of replicates
+        write_csv_rows(stage / "series.csv",
+                       (row for r, res in enumerate(results) for row in series(r, res)),
+                       list(series(0, results[0])[0]))
         write_csv(stage / "summary.csv", summary_rows(runs, by=("scenario",),
                                                     skip=("replicate", "seed")))
         write_json(stage / "manifest.json", manifest(
@@ -105,7 +117,9 @@ def run_replications(scenario: Scenario, reps: int, seed: int, out: Path,
         if notes:
             write_text(stage / "notes.txt", "".join(f"{scenario.name}: {n}\n" for n in notes))
         if figures:
-            reach_by_group_figure(series, stage / "reach_by_group.png",
+            frac = group_fractions([r.counts for r in results], results[0].columns,
+                                   results[0].group_sizes)
+            reach_by_group_figure(frac, stage / "reach_by_group.png",
                                   title=f"{scenario.name}: reach over time by group",
                                   names=pop.names)
             strategy_mix_figure(runs, scenario.strategy_names, scenario.n_groups,

@@ -84,16 +84,16 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def write_bytes(path: str | Path, data: bytes) -> str:
-    """Write ``data`` to ``path`` atomically (see the module docstring); returns its
-    SHA-256 (hex)."""
-    path = Path(path)
+@contextmanager
+def _atomic_file(path: Path) -> Iterator[Any]:
+    """A binary file handle on a unique temporary name beside ``path``; when the block
+    ends it is flushed, ``fsync``-ed and renamed over ``path`` (on an error, removed)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 & ~umask())
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
+                yield fh
                 fh.flush()
                 os.fsync(fh.fileno())
         except BaseException:
@@ -104,6 +104,13 @@ def write_bytes(path: str | Path, data: bytes) -> str:
         tmp.unlink(missing_ok=True)
         raise _fail(path, exc) from None
     _fsync_folder(path.parent)
+
+
+def write_bytes(path: str | Path, data: bytes) -> str:
+    """Write ``data`` to ``path`` atomically (see the module docstring); returns its
+    SHA-256 (hex)."""
+    with _atomic_file(Path(path)) as fh:
+        fh.write(data)
     return hashlib.sha256(data).hexdigest()
 
 
@@ -131,6 +138,33 @@ def write_csv(path: str | Path, rows: Sequence[dict[str, Any]],
               fields: Sequence[str] | None = None) -> tuple[int, str]:
     """Write dict rows to CSV atomically; returns (row count, SHA-256)."""
     return len(rows), write_text(path, csv_text(rows, fields))
+
+
+def write_csv_rows(path: str | Path, rows: Iterable[dict[str, Any]],
+                   fields: Sequence[str]) -> tuple[int, str]:
+    """Write dict rows to CSV atomically as they come (never the whole table in
+    memory); the same bytes as :func:`write_csv` with these ``fields``. Returns (row
+    count, SHA-256)."""
+    digest, count = hashlib.sha256(), 0
+    buf = io.StringIO(newline="")
+    w = csv.DictWriter(buf, fieldnames=list(fields), lineterminator="\r\n")
+    w.writeheader()
+    with _atomic_file(Path(path)) as fh:
+        for row in rows:
+            w.writerow(row)
+            count += 1
+            if buf.tell() > 1 << 20:
+                _drain(buf, fh, digest)
+        _drain(buf, fh, digest)
+    return count, digest.hexdigest()
+
+
+def _drain(buf: io.StringIO, fh: Any, digest: Any) -> None:
+    data = buf.getvalue().encode("utf-8")
+    fh.write(data)
+    digest.update(data)
+    buf.seek(0)
+    buf.truncate()
 
 
 def write_json(path: str | Path, data: Any) -> str:

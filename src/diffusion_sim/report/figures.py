@@ -38,33 +38,28 @@ def _mean(values: Sequence[float]) -> float:
     return float(v.mean()) if v.size else float("nan")
 
 
-def reach_by_group_figure(series: Sequence[dict[str, Any]], path: Path, title: str = "",
+def reach_by_group_figure(frac: np.ndarray, path: Path, title: str = "",
                           measure: str = "engaged", names: Sequence[str] | None = None
                           ) -> list[Path]:
     """Fraction of each group ever ``measure`` (engaged or aware) per step, PNG + SVG.
 
-    Lines are the mean over replicates; bands the 95 % Student-t confidence interval of
-    that mean (:func:`~diffusion_sim.report.comparison_figures.band_text`), as in every
-    figure. ``names``: the groups' names (default ``group 1 (most deprived)`` ...).
+    ``frac[r, t, g]``: the fraction of group ``g`` in replicate ``r`` after step ``t``
+    (NaN for an empty group; :func:`group_fractions`). Lines are the mean over
+    replicates; bands the 95 % Student-t confidence interval of that mean
+    (:func:`~diffusion_sim.report.comparison_figures.band_text`), as in every figure.
+    ``names``: the groups' names (default ``group 1 (most deprived)`` ...).
     """
-    reps = sorted({r["replicate"] for r in series})
-    steps = max(r["step"] for r in series) + 1
-    n_groups = max(r["group"] for r in series)
+    n_reps, steps, n_groups = frac.shape
     names = list(names) if names is not None else list(default_group_names(n_groups))
-    frac = np.full((len(reps), steps, n_groups), np.nan)
-    rep_pos = {rep: i for i, rep in enumerate(reps)}
-    for r in series:
-        frac[rep_pos[r["replicate"]], r["step"], r["group"] - 1] = (
-            r[measure] / r["population"] if r["population"] else np.nan)
     fig = figure(8, 5)
     ax = fig.subplots()
     x = np.arange(steps)
     for g, colour in enumerate(group_colours(n_groups)):
         mean = np.nanmean(frac[:, :, g], axis=0)
         ax.plot(x, 100 * mean, color=colour, lw=2, label=plain(names[g]))
-        if len(reps) > 1:
-            half = stdtrit(len(reps) - 1, 0.975) * np.nanstd(
-                frac[:, :, g], axis=0, ddof=1) / np.sqrt(len(reps))
+        if n_reps > 1:
+            half = stdtrit(n_reps - 1, 0.975) * np.nanstd(
+                frac[:, :, g], axis=0, ddof=1) / np.sqrt(n_reps)
             ax.fill_between(x, 100 * (mean - half), 100 * (mean + half), color=colour,
                             alpha=0.2, lw=0)
     ax.set_xlabel("week")
@@ -72,10 +67,20 @@ def reach_by_group_figure(series: Sequence[dict[str, Any]], path: Path, title: s
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
     ax.legend(frameon=False, fontsize=9, loc="upper left")
-    ax.set_title(plain(title or "Reach over time by group") + "\n" + band_text(len(reps)),
+    ax.set_title(plain(title or "Reach over time by group") + "\n" + band_text(n_reps),
                  fontsize=10)
     fig.tight_layout()
     return save(fig, path)
+
+
+def group_fractions(counts: Sequence[np.ndarray], columns: Sequence[str],
+                    group_sizes: np.ndarray, measure: str = "engaged") -> np.ndarray:
+    """``frac[r, t, g]`` of :func:`reach_by_group_figure` from each replicate's counts
+    (``counts[r][t, g, column]``, :attr:`~diffusion_sim.model.DiffusionModel.counts`)."""
+    sizes = np.asarray(group_sizes, dtype=float)
+    ever = np.stack([c[:, :, list(columns).index(measure)] for c in counts]).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(sizes > 0, ever / np.where(sizes > 0, sizes, 1), np.nan)
 
 
 def strategy_mix_figure(runs: Sequence[dict[str, Any]], strategies: Sequence[str],
