@@ -6,6 +6,7 @@ Without EMA Workbench the PRIM tests skip, saying why; with DIFFUSION_SIM_REQUIR
 
 import csv
 import os
+import warnings
 
 import numpy as np
 import pytest
@@ -123,12 +124,17 @@ def test_discover_a_sweep_folder(tmp_path):
     (tmp_path / "manifest.json").write_text(json.dumps(head))
     with open(tmp_path / "runs.csv", "w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["point", "replicate", "seed", "stigma", "access", "engaged_gap"])
+        w.writerow(["point", "replicate", "seed", "stigma", "access", "engaged_gap",
+                    "t50_engaged"])
         for i in range(120):  # two replicates per point: their mean is the outcome
             gap = 0.3 if y[i] else 0.1
-            for r, noise in enumerate((-0.02, 0.02)):
-                w.writerow([i, r, 1, X["stigma"][i], X["access"][i], gap + noise])
-    assert main(["discover", str(tmp_path), "--where", "engaged_gap > 0.2"]) == 0
+            for r, noise in enumerate((-0.02, 0.02)):  # t50 never reached: NaN
+                w.writerow([i, r, 1, X["stigma"][i], X["access"][i], gap + noise, "nan"])
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        assert main(["discover", str(tmp_path), "--where", "engaged_gap > 0.2"]) == 0
+    # no "Mean of empty slice" on the terminal for the all-NaN column
+    assert not [w for w in seen if issubclass(w.category, RuntimeWarning)]
     out = tmp_path / "discovery-engaged_gap_gt_0.2"
     rows = list(csv.DictReader(open(out / "discovery.csv")))
     assert rows[0]["cases"] == str(int(y.sum())) and rows[0]["settings"] == "120"

@@ -248,6 +248,14 @@ CASES = [
     Case("merge: disk full writing the tables", "merge {d}/sw",
          "{d}/sw/.runs.csv.merging: cannot write: No space left", no_out=None,
          fixture="enospc_merge"),
+    # --- analyses of a sweep with a categorical parameter -----------------------------
+    Case("discover: a parameter with text levels", "discover {d}/cat --where "
+         "engaged_final>0.1", "{d}/cat: intervention.seeding has text levels "
+         "(highest_degree, random), which this analysis cannot order",
+         no_out="{d}/cat/discovery-engaged_final_gt_0.1", fixture="categorical_sweep"),
+    Case("sensitivity: a parameter with text levels", "sensitivity {d}/cat",
+         "{d}/cat: intervention.seeding has text levels", no_out="{d}/cat/sensitivity-delta",
+         fixture="categorical_sweep"),
     # --- memory: refused before anything is built -----------------------------------
     Case("10^9 people", "run {d}/huge.toml --out {d}/out",
          "huge (1,000,000,000 people, 10,000,000,000 directed ties",
@@ -350,6 +358,13 @@ def prepare(name: str | None, d: Path, monkeypatch, stack: contextlib.ExitStack)
         full = stack.enter_context(mounted(d / "full", "size=256k"))
         with open(full / "filler", "wb") as fh, contextlib.suppress(OSError):
             fh.write(b"\0" * (1 << 20))  # fill it up
+    elif name == "categorical_sweep":
+        spec = d / "cat.toml"
+        spec.write_text(SPEC.replace('"transmission.reshare_prob" = { levels = [0.0, 0.1] }',
+                                     '"intervention.seeding" = { levels = ["random", '
+                                     '"highest_degree"] }\n"transmission.reshare_prob" = '
+                                     '{ levels = [0.0, 0.1] }'))
+        assert cli.main(["sweep", str(spec), "--out", str(d / "cat"), "--workers", "1"]) == 0
     elif name == "pipe":
         os.mkfifo(d / "pipe.csv")
     elif name == "enospc":

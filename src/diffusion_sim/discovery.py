@@ -53,6 +53,7 @@ from diffusion_sim.config import did_you_mean
 from diffusion_sim.errors import AnalysisError
 from diffusion_sim.report.robustness_figures import discovery_figure
 from diffusion_sim.store import output_folder, read_csv, write_csv
+from diffusion_sim.sweep.designs import numeric_design
 
 #: The install hint of the optional extra.
 EXTRA = "pip install 'diffusion-sim[analysis]'"
@@ -325,13 +326,16 @@ def settings_table(folder: Path, policy: str | None = None
     elif manifest.exists() and (folder / "runs.csv").exists():
         head = json.loads(manifest.read_text())
         params = head.get("parameters") or []
+        numeric_design(head.get("points") or [], params, str(folder))  # or refuse
         runs = read_csv(folder / "runs.csv")
         by: dict[str, list[dict[str, str]]] = {}
         for r in runs:
             by.setdefault(r["point"], []).append(r)
         cols = [k for k in runs[0] if k not in ("point", "replicate", "seed")]
-        rows = [{"point": p, **{k: str(np.nanmean(_numbers(rs, k))) for k in cols}}
-                for p, rs in by.items()]
+        with warnings.catch_warnings():  # a column that is NaN at a point stays NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            rows = [{"point": p, **{k: str(np.nanmean(_numbers(rs, k))) for k in cols}}
+                    for p, rs in by.items()]
         what = "design point (replicates averaged)"
     else:
         raise AnalysisError(f"{folder}: neither a sweep (manifest.json and runs.csv) nor a "

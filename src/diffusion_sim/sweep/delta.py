@@ -32,6 +32,7 @@ from diffusion_sim.errors import AnalysisError
 from diffusion_sim.measures import output_label, parameter_label
 from diffusion_sim.report.comparison_figures import figure, plain, save
 from diffusion_sim.store import output_folder, read_csv, write_csv
+from diffusion_sim.sweep.designs import numeric_design
 
 #: The outputs analysed unless others are named.
 DEFAULT_OUTPUTS = ("engaged_final", "engaged_gap", "engaged_ci_erreygers")
@@ -92,7 +93,7 @@ def sweep_points(folder: Path) -> tuple[dict[str, Any], np.ndarray, dict[str, np
     if head.get("command") != "sweep" or not params or not runs:
         raise AnalysisError(f"{folder}: not a merged sweep with varied parameters")
     n = len(head["points"])
-    X = np.array([[float(head["points"][k][p]) for p in params] for k in range(n)])
+    X = numeric_design(head["points"], params, str(folder))
     outputs: dict[str, np.ndarray] = {}
     for col in runs[0]:
         if col in ("point", "replicate", "seed", *params):

@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from diffusion_sim.errors import AnalysisError
 
 if TYPE_CHECKING:
     from diffusion_sim.sweep.spec import SweepSpec
@@ -92,3 +95,19 @@ def expand(spec: SweepSpec) -> list[dict[str, Any]]:
         for v in levels:
             points.append({**at_base, p.path: v})
     return points
+
+
+def numeric_design(points: Sequence[Mapping[str, Any]], params: Sequence[str],
+                   source: str) -> np.ndarray:
+    """``X[k, j]``, the value of ``params[j]`` at design point ``k`` (a sweep manifest's
+    ``points``), for the analyses that need ordered parameters (scenario discovery,
+    moment-independent sensitivity). A parameter with text levels (a categorical one,
+    such as ``intervention.seeding``) has no order: refused in one line naming it."""
+    for p in params:
+        text = sorted({str(pt[p]) for pt in points if isinstance(pt[p], str)})
+        if text:
+            raise AnalysisError(
+                f"{source}: {p} has text levels ({', '.join(text)}), which this analysis "
+                "cannot order; analyse one level at a time (a sweep with it fixed in "
+                "[overrides]) or sweep numeric parameters only")
+    return np.array([[float(pt[p]) for p in params] for pt in points], dtype=float)
