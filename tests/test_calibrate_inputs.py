@@ -93,6 +93,8 @@ def write_spec(tmp_path, extra="", params=GOOD_PARAMS, targets=HEAD + "12,1,enga
 BAD_SPECS = [
     ({"extra": "particles = 5"}, r"calibration\.particles: 5 is out of range \[10, inf\]"),
     ({"extra": 'method = "mcmc"'}, r"calibration\.method: 'mcmc' is not one of"),
+    ({"extra": "particles = 1_000_000_000"}, r"calibration\.particles: 1,000,000,000 "
+     r"particles need at least as many simulations, but the budget is 100,000"),
     ({"extra": "partcles = 50"}, r"calibration\.partcles: unknown key \(did you mean "
                                  r"'particles'\?\)"),
     ({"extra": 'distance = "binomial"', "targets": HEAD + "12,1,engaged,0.1,\n"},
@@ -164,6 +166,24 @@ def test_cli_rejects_a_bad_targets_file_with_one_line_and_exit_2(tmp_path):
     assert res.returncode == 2
     assert res.stderr.strip().count("\n") == 0
     assert res.stderr.startswith("diffusion-sim: error: ") and "t.csv:2: value: 1.2" in res.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_validate_checks_a_calibration_spec_and_calibrate_checks_memory(tmp_path, capsys):
+    from diffusion_sim.cli import main
+
+    path = write_spec(tmp_path)
+    assert main(["validate", str(path)]) == 0
+    assert capsys.readouterr().out.startswith(
+        f"{path}: ok (calibration t: abc, 1 parameters, 1 targets; 2,000 people")
+    bad = write_spec(tmp_path, targets=HEAD + "12,1,engaged,1.2,400\n")
+    assert main(["validate", str(bad)]) == 2
+    assert "t.csv:2: value: 1.2" in capsys.readouterr().err
+    path = write_spec(tmp_path)
+    assert main(["calibrate", str(path), "--out", str(tmp_path / "out"),
+                 "--max-memory", "10M", "--workers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "needs about 48.6 MiB of memory but 10 MiB is available (--max-memory)" in err
     assert not (tmp_path / "out").exists()
 
 

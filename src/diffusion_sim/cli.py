@@ -27,8 +27,9 @@ def _progress_printer(label: str) -> Callable[[int, int], None]:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Check scenario, comparison and sweep files without running anything: every value,
-    and every data file they name (read as a run reads it; its notes printed)."""
+    """Check scenario, comparison, sweep and calibration files without running anything:
+    every value, and every data file they name (read as a run reads it; its notes
+    printed)."""
     from diffusion_sim.capacity import available_memory, human, preflight
 
     for path in args.files:
@@ -44,8 +45,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _load_any(path: str) -> tuple[str, list]:
-    """A scenario, comparison or sweep file (told apart by its [comparison] or [sweep]
-    table), loaded and checked; returns (a description, the scenarios it runs)."""
+    """A scenario, comparison, sweep or calibration file (told apart by its
+    [comparison], [sweep] or [calibration] table), loaded and checked; returns (a
+    description, the scenarios it runs)."""
+    from diffusion_sim.calibrate.spec import load_calibration
     from diffusion_sim.compare import load_comparison
     from diffusion_sim.config import read_toml
     from diffusion_sim.scenario import load
@@ -56,6 +59,10 @@ def _load_any(path: str) -> tuple[str, list]:
         baseline, scenarios, s = load_comparison(path)
         return (f"comparison of {baseline.name} with {len(scenarios)} scenarios, "
                 f"{s['reps']} paired replications", [baseline, *scenarios])
+    if "calibration" in data:
+        cal = load_calibration(path)
+        return (f"calibration {cal.name}: {cal.method}, {len(cal.priors)} parameters, "
+                f"{len(cal.targets)} targets", [cal.scenario])
     if "sweep" in data:
         spec = load_spec(path)
         return (f"sweep {spec.name}: {spec.design} design, {len(spec.points)} points x "
@@ -328,7 +335,9 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from diffusion_sim.calibrate.runner import run_calibration
+    from diffusion_sim.calibrate.spec import load_calibration
 
+    _preflight(args, [load_calibration(args.spec).scenario])
     res = run_calibration(args.spec, args.out, workers=args.workers, resume=args.resume,
                           progress=lambda line: print(f"calibrate: {line}", file=sys.stderr))
     for row in res.summary:
@@ -362,8 +371,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
 
-    v = sub.add_parser("validate", help="check scenario, comparison or sweep files (and "
-                       "the data files they name) without running them")
+    v = sub.add_parser("validate", help="check scenario, comparison, sweep or calibration "
+                       "files (and the data files they name) without running them")
     v.add_argument("files", nargs="+", metavar="FILE.toml")
     v.set_defaults(func=cmd_validate)
 
@@ -440,6 +449,7 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--resume", action="store_true",
                      help="go on with the calibration in --out (after a kill, or with a "
                           "larger budget); refused if its inputs changed")
+    cal.add_argument("--max-memory", **memory)
     cal.set_defaults(func=cmd_calibrate)
 
     dv = sub.add_parser(

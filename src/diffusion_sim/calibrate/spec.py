@@ -147,6 +147,11 @@ def load_calibration(path: str | Path) -> CalibrationSpec:
     check_keys(data, ["calibration", "overrides", "parameters"], "", src, CalibrationError)
     head = read_settings(data.get("calibration", {}), SETTINGS, "calibration.", src,
                          CalibrationError)
+    if head["method"] == "abc" and head["particles"] > head["simulations"]:
+        raise CalibrationError(
+            f"{src}: calibration.particles: {head['particles']:,} particles need at least "
+            f"as many simulations, but the budget is {head['simulations']:,} "
+            "(calibration.simulations)")
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", head["name"]):
         raise CalibrationError(f"{src}: calibration.name: {head['name']!r}: use letters, "
                                "digits, '_', '-', '.' (it names the default output folder)")
