@@ -304,6 +304,16 @@ CASES = [
 ]
 
 
+def test_a_reader_that_stops_early_gets_no_traceback():
+    """``diffusion-sim describe | head -1``: the pipe closes before the output ends."""
+    proc = subprocess.Popen([sys.executable, "-m", "diffusion_sim", "describe"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # the reader has gone before the first line is written
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 1
+    assert err == ""
+
+
 # ------------------------------------------------------------------ fixtures
 @contextlib.contextmanager
 def mounted(where: Path, options: str):

@@ -10,6 +10,7 @@ command that needs them, so ``diffusion-sim --help`` starts fast. Any
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -537,6 +538,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("diffusion-sim: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `diffusion-sim describe | head`: the reader has gone
+        # (as Python's docs advise) nothing more to write: point stdout at devnull so
+        # the interpreter's final flush does not fail again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":
