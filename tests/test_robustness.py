@@ -2,6 +2,7 @@
 probability, distribution and regret measures on hand-worked values."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -72,9 +73,28 @@ def test_spec_from_the_comparison_file(tmp_path):
     ('"transmission.transmisibility" = [0.2, 0.6]\n',
      r"transmission\.transmisibility: unknown key \(did you mean 'transmissibility'\?\)"),
 ])
-def test_bad_ranges_are_refused_before_anything_runs(tmp_path, ranges, match):
+def test_bad_ranges_are_refused_before_anything_runs(tmp_path, ranges, match, capsys):
     path, base, scen, head = comparison_file(tmp_path, ranges)
     with pytest.raises(ScenarioError, match=match):
+        load_robustness(path, base, scen, seed=1)
+    from diffusion_sim.cli import main
+
+    assert main(["validate", str(path)]) == 2  # validate reads the table too
+    assert re.search(match, capsys.readouterr().err)
+
+
+def test_validate_describes_the_robustness_table_and_points_are_capped(tmp_path, capsys):
+    from diffusion_sim.cli import main
+
+    path, base, scen, head = comparison_file(
+        tmp_path, '"transmission.transmissibility" = [0.2, 0.6]\n')
+    assert main(["validate", str(path)]) == 0
+    assert ("robustness: 6 settings of 1 uncertain values x 2 replications"
+            in capsys.readouterr().out)
+    with pytest.raises(ScenarioError, match=r"--points: 2,000,000 is more than 1,000,000"):
+        load_robustness(path, base, scen, seed=1, points=2_000_000)
+    path.write_text(path.read_text().replace("points = 6", "points = 1_000_000_000"))
+    with pytest.raises(ScenarioError, match=r"robustness\.points: 1000000000 is out of range"):
         load_robustness(path, base, scen, seed=1)
 
 

@@ -7,6 +7,7 @@ Imports nothing heavy, so ``diffusion-sim --help`` stays fast.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable
 
@@ -42,6 +43,30 @@ def unit_float(text: str) -> float:
     if value > 1:
         raise argparse.ArgumentTypeError(f"must be in (0, 1], got {text}")
     return value
+
+
+#: Size suffixes: powers of 1024, as in Slurm.
+_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40, "P": 2**50}
+
+
+def parse_size(text: str) -> int:
+    """Bytes of ``"500M"``, ``"64G"``, ``"1.5T"``, ``"2GiB"`` or plain bytes
+    (powers of 1024). Raises ValueError (with the reason) otherwise."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([KMGTP]?)(?:i?B)?\s*", text, re.IGNORECASE)
+    if not m:
+        raise ValueError(f"{text!r} is not a size like 500M, 64G or 1.5T")
+    value = float(m.group(1)) * _UNITS[m.group(2).upper()]
+    if value < 1:
+        raise ValueError(f"{text!r} is not a positive size")
+    return int(value)
+
+
+def size(text: str) -> int:
+    """An argparse type: a memory size such as 500M, 64G or 1.5T (:func:`parse_size`)."""
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 class Parser(argparse.ArgumentParser):

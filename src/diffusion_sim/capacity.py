@@ -57,13 +57,13 @@ at **150 B/line + 8 B × min(file size, 16 MiB)** (its 16 MiB parse blocks; 262 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from stat import S_ISREG
 from typing import Any
 
+from diffusion_sim.arguments import parse_size
 from diffusion_sim.errors import OutputError, ResourceError
 from diffusion_sim.scenario import Scenario
 from diffusion_sim.world import Inputs, read_inputs
@@ -91,21 +91,6 @@ MIN_FREE_DISK = 2**20
 
 #: The environment variable that sets the memory diffusion-sim may use.
 ENV = "DIFFUSION_SIM_MAX_MEMORY"
-
-_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40, "P": 2**50}
-
-
-def parse_size(text: str) -> int:
-    """Bytes of ``"500M"``, ``"64G"``, ``"1.5T"``, ``"2GiB"`` or plain bytes
-    (powers of 1024). Raises ValueError (with the reason) otherwise."""
-    m = re.fullmatch(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([KMGTP]?)(?:i?B)?\s*", text, re.IGNORECASE)
-    if not m:
-        raise ValueError(f"{text!r} is not a size like 500M, 64G or 1.5T")
-    value = float(m.group(1)) * _UNITS[m.group(2).upper()]
-    if value < 1:
-        raise ValueError(f"{text!r} is not a positive size")
-    return int(value)
-
 
 def human(n_bytes: float) -> str:
     """``"1.4 GiB"``, ``"350 MiB"``."""

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from diffusion_sim.arguments import Parser, count, print_error, unit_float
+from diffusion_sim.arguments import Parser, count, print_error, size, unit_float
 from diffusion_sim.errors import DiffusionSimError
 from diffusion_sim.version import __version__
 
@@ -52,14 +52,19 @@ def _load_any(path: str) -> tuple[str, list]:
     from diffusion_sim.calibrate.spec import load_calibration
     from diffusion_sim.compare import load_comparison
     from diffusion_sim.config import read_toml
+    from diffusion_sim.robustness import load_robustness
     from diffusion_sim.scenario import load
     from diffusion_sim.sweep import load_spec
 
     data = read_toml(path)
     if "comparison" in data:
         baseline, scenarios, s = load_comparison(path)
+        robust = load_robustness(path, baseline, scenarios, s["seed"])
+        more = (f"; robustness: {robust.points:,} settings of {len(robust.ranges)} "
+                f"uncertain values x {robust.reps} replications" if robust else "")
         return (f"comparison of {baseline.name} with {len(scenarios)} scenarios, "
-                f"{s['reps']} paired replications", [baseline, *scenarios])
+                f"{s['reps']} paired replications{more}",
+                [baseline, *scenarios, *_robustness_scenarios(baseline, robust)])
     if "calibration" in data:
         cal = load_calibration(path)
         return (f"calibration {cal.name}: {cal.method}, {len(cal.priors)} parameters, "
@@ -354,16 +359,6 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _size(text: str) -> int:
-    """An argparse type: a memory size such as 500M, 64G or 1.5T."""
-    from diffusion_sim.capacity import parse_size
-
-    try:
-        return parse_size(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = Parser(
         prog="diffusion-sim",
@@ -383,7 +378,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     seed = {"type": count(0), "help": "seed (entropy) of the runs (default 20261122)"}
     workers = {"type": count(1), "help": "processes (default: all cores this job may use)"}
-    memory = {"type": _size, "dest": "max_memory", "metavar": "SIZE",
+    memory = {"type": size, "dest": "max_memory", "metavar": "SIZE",
               "help": "memory the runs may use, e.g. 64G (default: what is available: "
                       "MemAvailable or the job's cgroup limit; or DIFFUSION_SIM_MAX_MEMORY); "
                       "runs estimated to need more are refused before they start"}

@@ -65,10 +65,12 @@ from diffusion_sim.metrics import paired_difference
 from diffusion_sim.replicate import executor, ordered_map, replicate_task
 from diffusion_sim.report.verdict import CRITERIA, improves
 from diffusion_sim.scenario import Scenario
+from diffusion_sim.sweep.designs import MAX_POINTS
 
 #: The ``[robustness]`` settings, with their defaults.
 SETTINGS = (
-    Setting("points", "int", 40, lo=2, doc="Latin-hypercube points over the ranges"),
+    Setting("points", "int", 40, lo=2, hi=MAX_POINTS,
+            doc="Latin-hypercube points over the ranges"),
     Setting("reps", "int", 4, lo=1, doc="paired replications at each point"),
     Setting("seed", "int", None, lo=0, doc="seed of the design and the runs (default: the "
                                            "comparison's)"),
@@ -134,6 +136,8 @@ def load_robustness(path: str | Path, baseline: Scenario, scenarios: Sequence[Sc
         raise ScenarioError(f"--points: {path} has no [robustness] table of ranges to vary")
     if table is None or points == 0:
         return None
+    if points is not None and points > MAX_POINTS:
+        raise ScenarioError(f"--points: {points:,} is more than {MAX_POINTS:,} settings")
     head = read_settings(table, SETTINGS, "robustness.", str(path), ScenarioError)
     ranges = head["ranges"]
     check_keys(ranges, list(ranges) if isinstance(ranges, Mapping) else [],
