@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from diffusion_sim.compare import run_comparison
-from diffusion_sim.replicate import ordered_map
+from diffusion_sim.replicate import as_they_finish, ordered_map
 from diffusion_sim.scenario import load
 from diffusion_sim.sweep import run_sweep
 
@@ -56,7 +56,7 @@ def sweep_digest(pool: Executor | None, out: Path) -> str:
     return hashlib.sha256((out / "runs.csv").read_bytes()).hexdigest()
 
 
-def test_ordered_map_keeps_order_and_draws_tasks_a_window_at_a_time():
+def test_maps_keep_order_or_not_and_draw_tasks_a_window_at_a_time():
     taken: list[int] = []
 
     def tasks():  # endless: a map that took every task first would never return
@@ -78,6 +78,14 @@ def test_ordered_map_keeps_order_and_draws_tasks_a_window_at_a_time():
         out = ordered_map(slow_square, tasks(), pool)
         assert next(out) == 0 and len(taken) == 65
         out.close()
+    taken.clear()
+    with ThreadPoolExecutor(4) as pool:  # the sweep's: in the order they finish
+        out = as_they_finish(slow_square, tasks(), pool, ahead=8)
+        got = list(itertools.islice(out, 200))
+        assert len(set(got)) == 200 and len(taken) <= 200 + 8
+        assert set(got) <= {i * i for i in range(208)}
+        out.close()
+    assert list(as_they_finish(slow_square, range(5), None)) == [0, 1, 4, 9, 16]
 
 
 @pytest.fixture(scope="module")

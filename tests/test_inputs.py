@@ -194,6 +194,17 @@ CASES = [
          "{d}/s.toml: sweep: the lhs design has 100,000,000 points, more than 1,000,000",
          {"s.toml": SPEC.replace("chunk_size = 1", 'design = "lhs"\nsamples = 100_000_000')
           .replace("levels = [0.0, 0.1]", "range = [0.0, 0.1]")}, no_out=None),
+    Case("spec replications = 10^9 (10^9 chunk files)", "validate {d}/s.toml",
+         "{d}/s.toml: sweep.replications: 2,000,000,000 runs, more than 100,000,000 in one "
+         "sweep", {"s.toml": SPEC.replace("replications = 2", "replications = 1_000_000_000")},
+         no_out=None),
+    Case("spec with 10^8 chunk files", "sweep {d}/s.toml --out {d}/out",
+         "{d}/s.toml: sweep.chunk_size: 100,000,000 runs in chunks of 1 make 100,000,000 "
+         "chunk files, more than 1,000,000; use chunk_size >= 100",
+         {"s.toml": SPEC.replace("replications = 2", "replications = 50_000_000")}),
+    Case("spec levels = [0.0, 0.1, 0.0]", "sweep {d}/s.toml --out {d}/out",
+         "{d}/s.toml: parameters.transmission.reshare_prob.levels: 0.0 is there twice",
+         {"s.toml": SPEC.replace("levels = [0.0, 0.1]", "levels = [0.0, 0.1, 0.0]")}),
     Case("spec oat n = 10^9", "sweep {d}/s.toml --out {d}/out",
          "{d}/s.toml: sweep: the oat design has 1,000,000,001 points",
          {"s.toml": SPEC.replace("chunk_size = 1", 'design = "oat"')

@@ -17,7 +17,7 @@ import os
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
@@ -194,6 +194,28 @@ def ordered_map(fn: Callable[[T], R], tasks: Iterable[T], pool: Executor | None,
     return _windowed(fn, iter(tasks), pool, ahead)
 
 
+def as_they_finish(fn: Callable[[T], R], tasks: Iterable[T], pool: Executor | None,
+                   ahead: int | None = None) -> Iterator[R]:
+    """``fn`` over ``tasks``, results in the order they finish, with at most ``ahead``
+    tasks in flight (as :func:`ordered_map`); in order when ``pool`` is None."""
+    if pool is None:
+        yield from map(fn, tasks)
+        return
+    if ahead is None:
+        ahead = max(64, 4 * int(getattr(pool, "_max_workers", 0) or 0))
+    tasks = iter(tasks)
+    pending = {pool.submit(fn, t) for t in islice(tasks, ahead)}
+    try:
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            pending |= {pool.submit(fn, t) for t in islice(tasks, len(done))}
+            for future in done:
+                yield future.result()
+    finally:
+        for future in pending:
+            future.cancel()
+
+
 def _windowed(fn: Callable[[T], R], tasks: Iterator[T], pool: Executor, ahead: int
               ) -> Iterator[R]:
     pending = deque(pool.submit(fn, t) for t in islice(tasks, ahead))
@@ -207,5 +229,5 @@ def _windowed(fn: Callable[[T], R], tasks: Iterator[T], pool: Executor, ahead: i
             future.cancel()
 
 
-__all__: list[Any] = ["DEFAULT_SEED", "Result", "available_cores", "executor",
+__all__: list[Any] = ["DEFAULT_SEED", "Result", "as_they_finish", "available_cores", "executor",
                       "ordered_map", "replicate", "replicate_task"]

@@ -26,14 +26,15 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Executor, as_completed
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from diffusion_sim.errors import SweepError
-from diffusion_sim.replicate import executor, replicate
+from diffusion_sim.replicate import as_they_finish, executor, replicate
 from diffusion_sim.scenario import Scenario
 from diffusion_sim.store import FolderLock, make_folder, manifest, sha256_json, write_json
 from diffusion_sim.sweep.chunks import (
@@ -202,12 +203,8 @@ def run_sweep(
         if progress:
             progress(finished, total)
         with executor(workers, pool=pool, jobs=len(todo), kind=executor_kind) as ex:
-            if ex is None:
-                results: Iterable = (run_chunk(spec, k) for k in todo)
-            else:
-                futures = [ex.submit(run_chunk, spec, k) for k in todo]
-                results = (f.result() for f in as_completed(futures))
-            for chunk, rows, series, timing in results:
+            for chunk, rows, series, timing in as_they_finish(
+                    partial(run_chunk, spec), todo, ex):
                 store_chunk(out, chunk, head["identity_digest"], rows, series, timing)
                 finished += len(rows)
                 if progress:

@@ -44,6 +44,11 @@ from diffusion_sim.store import sha256_file, sha256_json
 from diffusion_sim.sweep.designs import DESIGNS, MAX_POINTS, Parameter, expand, n_points
 from diffusion_sim.version import SEMANTICS
 
+#: Most runs in one sweep (each is a row of runs.csv), and most chunk files (each is a
+#: file, a task and a line of the store's bookkeeping).
+MAX_RUNS = 100_000_000
+MAX_CHUNKS = 1_000_000
+
 #: The ``[sweep]`` settings, with their defaults.
 SETTINGS = (
     Setting("name", "str", required=True, doc="a name of letters, digits, '_', '-', '.'"),
@@ -201,6 +206,14 @@ def load_spec(path: str | Path) -> SweepSpec:
     if n_points(spec) > MAX_POINTS:
         raise fail("sweep", f"the {design} design has {n_points(spec):,} points, more than "
                    f"{MAX_POINTS:,}; use fewer samples, levels or n")
+    runs = n_points(spec) * spec.replications
+    if runs > MAX_RUNS:
+        raise fail("sweep.replications", f"{runs:,} runs, more than {MAX_RUNS:,} in one "
+                   "sweep; use fewer replications or points, or split it into several sweeps")
+    if -(-runs // spec.chunk_size) > MAX_CHUNKS:
+        raise fail("sweep.chunk_size", f"{runs:,} runs in chunks of {spec.chunk_size:,} make "
+                   f"{-(-runs // spec.chunk_size):,} chunk files, more than {MAX_CHUNKS:,}; "
+                   f"use chunk_size >= {-(-runs // MAX_CHUNKS):,}")
     return SweepSpec(**{**spec.__dict__, "points": tuple(expand(spec))})
 
 
@@ -219,6 +232,10 @@ def parameter(path: Path, p: str, spec: Any, design: str, base: Scenario,
     levels = spec.get("levels", [])
     if not isinstance(levels, list) or ("levels" in spec and not levels):
         raise fail(key + ".levels", f"must be a non-empty list, got {levels!r}")
+    repeated = [v for i, v in enumerate(levels) if v in levels[:i]]
+    if repeated:  # a repeated level is a second design point that only looks new
+        raise fail(key + ".levels", f"{repeated[0]!r} is there twice; give each level once "
+                   "(for more runs per point raise sweep.replications)")
     rng_ = spec.get("range")
     if rng_ is not None:
         if (not isinstance(rng_, list) or len(rng_) != 2 or not all(
