@@ -135,6 +135,8 @@ def test_discover_a_sweep_folder(tmp_path):
         assert main(["discover", str(tmp_path), "--where", "engaged_gap > 0.2"]) == 0
     # no "Mean of empty slice" on the terminal for the all-NaN column
     assert not [w for w in seen if issubclass(w.category, RuntimeWarning)]
+    # run again: its own earlier results are replaced, not refused
+    assert main(["discover", str(tmp_path), "--where", "engaged_gap > 0.2"]) == 0
     out = tmp_path / "discovery-engaged_gap_gt_0.2"
     rows = list(csv.DictReader(open(out / "discovery.csv")))
     assert rows[0]["cases"] == str(int(y.sum())) and rows[0]["settings"] == "120"
@@ -145,6 +147,9 @@ def test_discover_a_sweep_folder(tmp_path):
     assert float(rows[0]["coverage"]) == pytest.approx(want[0], abs=1e-4)
     assert float(rows[0]["density"]) == pytest.approx(want[1], abs=1e-4)
     assert (out / "discovery.svg").exists()
+    head = json.loads((out / "manifest.json").read_text())
+    assert (head["command"], head["where"], head["cases"]) == (
+        "discover", "engaged_gap > 0.2", int(y.sum()))
 
 
 def test_discover_refuses_a_folder_without_results(tmp_path, capsys):

@@ -245,6 +245,16 @@ CASES = [
          "{d}/ro/out: cannot write", no_out="{d}/ro/out", fixture="readonly"),
     Case("merge a read-only sweep folder", "merge {d}/ro", "{d}/ro/.lock: cannot write",
          no_out=None, fixture="readonly_sweep"),
+    Case("run --out a sweep's folder", "run {d}/small.toml --out {d}/sw",
+         "{d}/sw: holds the results of 'sweep', which 'run' would delete; choose another "
+         "--out folder", no_out=None, fixture="sweep_folder"),
+    Case("compare --out a sweep's folder", "compare {d}/comparison.toml --out {d}/sw",
+         "{d}/sw: holds the results of 'sweep', which 'compare' would delete",
+         no_out=None, fixture="sweep_folder"),
+    Case("sweep --out a run's folder", "sweep {d}/spec.toml --out {d}/r",
+         "{d}/r: holds the results of 'run', not a sweep", no_out=None, fixture="run_folder"),
+    Case("merge a run's folder", "merge {d}/r", "{d}/r: holds the results of 'run', not a "
+         "sweep", no_out=None, fixture="run_folder"),
     Case("run on a full disk", "run {d}/small.toml --out {d}/full/out",
          "{d}/full/out: only", no_out="{d}/full/out", fixture="full_disk"),
     Case("sweep on a full disk", "sweep {d}/spec.toml --out {d}/full/out",
@@ -379,6 +389,11 @@ def prepare(name: str | None, d: Path, monkeypatch, stack: contextlib.ExitStack)
         full = stack.enter_context(mounted(d / "full", "size=256k"))
         with open(full / "filler", "wb") as fh, contextlib.suppress(OSError):
             fh.write(b"\0" * (1 << 20))  # fill it up
+    elif name == "sweep_folder":
+        tiny_sweep(d / "sw")
+    elif name == "run_folder":
+        assert cli.main(["run", str(d / "small.toml"), "--reps", "1", "--workers", "1",
+                         "--out", str(d / "r")]) == 0
     elif name == "categorical_sweep":
         spec = d / "cat.toml"
         spec.write_text(SPEC.replace('"transmission.reshare_prob" = { levels = [0.0, 0.1] }',

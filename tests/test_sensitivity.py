@@ -151,5 +151,11 @@ def test_cli_sensitivity_on_an_existing_lhs_sweep(tmp_path, capsys):
     assert rows[0]["parameter_label"] == "transmissibility" and rows[0]["points"] == "40"
     assert (out / "sensitivity-delta" / "delta.svg").exists()
     assert json.loads((out / "manifest.json").read_text())["command"] == "sweep"
+    own = json.loads((out / "sensitivity-delta" / "manifest.json").read_text())
+    assert (own["command"], own["outputs"], own["resamples"]) == (
+        "sensitivity", ["engaged_final"], 10)
+    assert main(["sensitivity", str(out), "--outputs", "engaged_final", "--resamples",
+                 "10"]) == 0  # again: its own earlier results are replaced
+    assert list(csv.DictReader(open(out / "sensitivity-delta" / "delta.csv"))) == rows
     assert main(["sensitivity", str(out), "--outputs", "engaged_fnal"]) == 2
     assert "engaged_fnal: not an output" in capsys.readouterr().err

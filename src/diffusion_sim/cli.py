@@ -145,7 +145,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     sc = load(args.scenario)
     _preflight(args, [sc], jobs=args.reps, kept=([sc], args.reps, "run"))
     out = Path(args.out) if args.out else Path("results") / sc.name
-    replacing = _replacing(out)
+    replacing = _replacing(out, "run")
     done = run_replications(sc, args.reps, DEFAULT_SEED if args.seed is None else args.seed,
                             out, engine=args.engine, workers=args.workers,
                             progress=_progress_printer(f"run {sc.name}"))
@@ -163,13 +163,13 @@ def _print_notes(notes: dict[str, Sequence[str]]) -> None:
             print(f"{name}: note: {line}", file=sys.stderr)
 
 
-def _replacing(out: Path) -> str:
-    """Check ``out`` before any work (it can be written, the disk is not full); the
-    note to print if it holds earlier results."""
+def _replacing(out: Path, command: str) -> str:
+    """Check ``out`` before any work (it can be written, the disk is not full, it holds
+    no other command's results); the note to print if it holds earlier results."""
     from diffusion_sim.capacity import check_disk
     from diffusion_sim.store import check_output_folder, written_by_us
 
-    check_output_folder(out)
+    check_output_folder(out, command)
     check_disk(out)
     return " (replaced the earlier results there)" if written_by_us(out) else ""
 
@@ -206,7 +206,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
                      s["reps"] if s["ci_width"] is None else s["max_reps"], "compare"))
     name = s["name"] or f"{baseline.name}_comparison"
     out = Path(args.out) if args.out else Path("results") / name
-    replacing = _replacing(out)
+    replacing = _replacing(out, "compare")
     for sc_name, diffs in different_people(baseline, scenarios).items():
         print(f"{sc_name}: warning: {people_warning(sc_name, baseline.name, diffs)}",
               file=sys.stderr)

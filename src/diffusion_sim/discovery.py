@@ -52,7 +52,7 @@ import numpy as np
 from diffusion_sim.config import did_you_mean
 from diffusion_sim.errors import AnalysisError
 from diffusion_sim.report.robustness_figures import discovery_figure
-from diffusion_sim.store import output_folder, read_csv, write_csv
+from diffusion_sim.store import manifest, output_folder, read_csv, write_csv, write_json
 from diffusion_sim.sweep.designs import numeric_design
 
 #: The install hint of the optional extra.
@@ -362,7 +362,10 @@ def discover_folder(folder: str | Path, where: str, *, policy: str | None = None
     slug = re.sub(r"[^A-Za-z0-9.]+", "_", slug).strip("_")
     out = Path(out) if out else folder / f"discovery-{slug}"
     outcome = where + (f" ({policy})" if policy else "")
-    with output_folder(out) as stage:
+    with output_folder(out, "discover") as stage:
+        write_json(stage / "manifest.json", manifest(
+            command="discover", source=str(folder), where=where, policy=policy,
+            threshold=threshold, settings=len(y), cases=int(y.sum())))
         write_csv(stage / "discovery.csv", [
             {"outcome": outcome, "box": i + 1, "coverage": round(b.coverage, 4),
              "density": round(b.density, 4), "mass": round(b.mass, 4),

@@ -79,7 +79,7 @@ def run_replications(scenario: Scenario, reps: int, seed: int, out: Path,
     ``out`` is replaced as a whole when every file is written
     (:func:`~diffusion_sim.store.output_folder`).
     """
-    check_output_folder(out)
+    check_output_folder(out, "run")
     runs = []
     results: list[Result] = []
     tasks = ((scenario, seed, (r,), engine) for r in range(reps))
@@ -97,7 +97,7 @@ def run_replications(scenario: Scenario, reps: int, seed: int, out: Path,
         return series_rows(res.counts, res.columns, res.group_sizes, res.concern,
                            scenario=scenario.name, replicate=r)
 
-    with output_folder(out) as stage:
+    with output_folder(out, "run") as stage:
         write_csv(stage / "runs.csv", runs)
         # row by row from the counts: a (replicate, week, group) row as a dict costs
         # about 30 times its counts, too much to hold for thousands of replicates

@@ -256,41 +256,56 @@ class FolderLock:
             self._fd = None
 
 
+def written_by(folder: Path) -> str | None:
+    """The command whose results ``folder`` holds (its diffusion-sim ``manifest.json``
+    says), ``""`` for one of ours that does not say, None if none of ours."""
+    try:
+        head = json.loads((folder / "manifest.json").read_text())
+        if head.get("package") != "diffusion-sim":
+            return None
+        return str(head.get("command") or "")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 def written_by_us(folder: Path) -> bool:
     """Whether ``folder`` holds a diffusion-sim ``manifest.json``."""
-    try:
-        return json.loads((folder / "manifest.json").read_text()).get(
-            "package") == "diffusion-sim"
-    except (OSError, ValueError, AttributeError):
-        return False
+    return written_by(folder) is not None
 
 
-def check_output_folder(path: str | Path) -> Path:
+def check_output_folder(path: str | Path, command: str | None = None) -> Path:
     """Check, before any work, that ``path`` can become a results folder; returns its
     parent (created if needed). See :func:`output_folder` for what is refused."""
     final = Path(path)
     if final.exists():
         if not final.is_dir():
             raise OutputError(f"{final}: exists and is not a folder")
-        if any(final.iterdir()) and not written_by_us(final):
-            raise OutputError(f"{final}: is a folder diffusion-sim did not write (no "
-                              "manifest.json of ours); choose an empty or new --out folder")
+        if any(final.iterdir()):
+            other = written_by(final)
+            if other is None:
+                raise OutputError(f"{final}: is a folder diffusion-sim did not write (no "
+                                  "manifest.json of ours); choose an empty or new --out "
+                                  "folder")
+            if command and other and other != command:
+                raise OutputError(f"{final}: holds the results of '{other}', which "
+                                  f"'{command}' would delete; choose another --out folder")
     return make_folder(final.parent)
 
 
 @contextmanager
-def output_folder(path: str | Path) -> Iterator[Path]:
+def output_folder(path: str | Path, command: str | None = None) -> Iterator[Path]:
     """A fresh staging folder beside ``path`` that replaces ``path`` when the block ends.
 
     Files are written into ``.NAME.writing-PID-XXXX``; on success an existing ``path``
     is moved aside and deleted and the staging folder renamed to ``path``, so the folder
     never holds files of two runs, and a run that fails or is killed leaves the previous
     results as they were (and its staging folder, hidden, to delete). Refuses a ``path``
-    that is a file, or a non-empty folder that diffusion-sim did not write (it would be
-    deleted).
+    that is a file, a non-empty folder that diffusion-sim did not write, or one holding
+    the results of another ``command`` (a sweep's, when a run would replace it): they
+    would be deleted.
     """
     final = Path(path)
-    parent = check_output_folder(final)
+    parent = check_output_folder(final, command)
     tag = f"{os.getpid()}-{secrets.token_hex(3)}"
     stage = parent / f".{final.name}.writing-{tag}"
     try:

@@ -108,7 +108,7 @@ def run_calibration(spec_path: str | Path, out: str | Path | None = None, *,
     else:
         optimise.need_optuna()
     out = Path(out) if out else Path("results") / spec.name
-    check_output_folder(out)
+    check_output_folder(out, "calibrate")
     make_folder(out)
     t0 = time.time()
     say = progress or (lambda _line: None)

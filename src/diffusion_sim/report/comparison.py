@@ -249,7 +249,7 @@ def write_comparison_report(comp: Comparison, out: Path, min_count: int = 10,
     files, its section and its sentence of the verdict. ``out`` is replaced as a whole
     once every file is written (:func:`~diffusion_sim.store.output_folder`).
     """
-    with output_folder(out) as stage:
+    with output_folder(out, "compare") as stage:
         hidden = suppressed_groups(comp, min_count)
         user_data = any(sc.uses_user_data for sc in comp.all_scenarios)
         people, notes = people_lines(comp), note_lines(comp)

@@ -82,14 +82,21 @@ def chunk_states(out: Path, spec_head: Mapping[str, Any], chunks: Iterable[int]
 
 
 def read_manifest(out: Path) -> dict[str, Any] | None:
-    """The sweep manifest in ``out`` (None if there is none)."""
+    """The sweep manifest in ``out`` (None if there is none); refused (one line) when
+    unreadable or another command's (a run's results are not a sweep to resume or
+    merge)."""
     path = out / "manifest.json"
     if not path.exists():
         return None
     try:
-        return json.loads(path.read_text())
+        head = json.loads(path.read_text())
     except (OSError, ValueError):
         raise SweepError(f"{path}: unreadable manifest; move the folder aside") from None
+    command = head.get("command", "sweep") if isinstance(head, dict) else None
+    if command != "sweep":
+        raise SweepError(f"{out}: holds the results of '{command}', not a sweep; choose "
+                         "another folder")
+    return head
 
 
 def check_identity(out: Path, head: Mapping[str, Any], identity: dict[str, str]) -> None:

@@ -31,7 +31,7 @@ import numpy as np
 from diffusion_sim.errors import AnalysisError
 from diffusion_sim.measures import output_label, parameter_label
 from diffusion_sim.report.comparison_figures import figure, plain, save
-from diffusion_sim.store import output_folder, read_csv, write_csv
+from diffusion_sim.store import manifest, output_folder, read_csv, write_csv, write_json
 from diffusion_sim.sweep.designs import numeric_design
 
 #: The outputs analysed unless others are named.
@@ -137,7 +137,10 @@ def delta_folder(folder: str | Path, outputs: Sequence[str] = DEFAULT_OUTPUTS,
                          **{k: float(v[i]) for k, v in res.items()},
                          "points": int(ok.sum()), "dropped_nan_points": int((~ok).sum())})
     out = Path(out) if out else folder / "sensitivity-delta"
-    with output_folder(out) as stage:
+    with output_folder(out, "sensitivity") as stage:
+        write_json(stage / "manifest.json", manifest(
+            command="sensitivity", sweep=str(folder), outputs=list(outputs),
+            resamples=resamples, notes=notes))
         write_csv(stage / "delta.csv", rows)
         delta_figure(rows, stage / "delta.png", f"Moment-independent sensitivity: "
                      f"{head.get('name', folder.name)}")
