@@ -157,6 +157,26 @@ def test_run_writes_heat_tables_named_by_the_scenario(tmp_path):
         100 * np.mean([float(r["engaged_final_g1"]) for r in runs]))
 
 
+def test_a_population_all_in_one_group_runs_without_a_heat_plus_file(tmp_path):
+    """A node file that puts everybody in group 1: reach is measured, HEAT Plus has
+    no groups to compare (no file, no traceback), the figure has no NaN warnings."""
+    import warnings
+
+    (tmp_path / "nodes.csv").write_text("id,group\n" + "".join(
+        f"p{i},1\n" for i in range(150)))
+    (tmp_path / "one.toml").write_text('name = "one"\nsteps = 6\n[population]\n'
+                                       'nodes_file = "nodes.csv"\n')
+    from diffusion_sim.scenario import load
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        done = run_replications(load(tmp_path / "one.toml"), 2, 5, tmp_path / "out")
+    assert len(done.runs) == 2 and done.runs[0]["engaged_final"] > 0
+    assert (tmp_path / "out" / "heat.csv").exists()
+    assert not (tmp_path / "out" / "heat_plus.csv").exists()
+    assert (tmp_path / "out" / "reach_by_group.png").exists()
+
+
 def test_compare_writes_heat_tables_with_paired_differences(tmp_path):
     from diffusion_sim.compare import run_comparison
     from diffusion_sim.report import write_comparison_report

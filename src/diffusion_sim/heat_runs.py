@@ -219,6 +219,8 @@ def heat_plus_rows(runs: Mapping[str, Sequence[Mapping[str, float]]],
     out: list[dict[str, object]] = []
     for name, reps in runs.items():
         w = np.asarray(sizes[name], dtype=float)
+        if np.count_nonzero(w) < 2:  # HEAT Plus compares groups: nothing to upload
+            continue
         for outcome, (short, title) in HEAT_OUTCOMES.items():
             est, lo, hi, se = (np.full(w.size, NAN) for _ in range(4))
             for g in range(w.size):
@@ -242,9 +244,13 @@ def write_heat_outputs(folder: Path, runs: Mapping[str, Sequence[Mapping[str, fl
                        favourable: bool, steps: int, baseline: str | None = None
                        ) -> list[dict[str, Any]]:
     """Write ``heat.csv`` (:func:`heat_rows`) and ``heat_plus.csv``
-    (:func:`heat_plus_rows`) into ``folder``; returns the ``heat.csv`` rows."""
+    (:func:`heat_plus_rows`) into ``folder``; returns the ``heat.csv`` rows. A scenario
+    whose people are all in one group leaves HEAT Plus nothing to compare: it has no
+    rows in ``heat_plus.csv``, which is not written when no scenario has two groups
+    with people."""
     rows = heat_rows(runs, sizes, baseline, favourable)
     write_csv(folder / "heat.csv", rows)
-    write_heat_csv(folder / "heat_plus.csv",
-                   heat_plus_rows(runs, sizes, names, dimension, favourable, steps))
+    plus = heat_plus_rows(runs, sizes, names, dimension, favourable, steps)
+    if plus:
+        write_heat_csv(folder / "heat_plus.csv", plus)
     return rows

@@ -192,6 +192,8 @@ def read_nodes_file(path: Path, n_groups: int, traits: Sequence[str]) -> NodeTab
             group.append(int(g) - 1)
             for h in values:
                 values[h].append(_value(path, line, h, row[col[h]].strip()))
+    if not ids:
+        raise NetworkInputError(f"{path}: no people: the file has only its header")
     access = np.array(values.pop("digital_access"), float) if "digital_access" in values else None
     return NodeTable(
         ids,

@@ -10,6 +10,7 @@ backend switch), so importing or using this module changes no global matplotlib 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -55,11 +56,13 @@ def reach_by_group_figure(frac: np.ndarray, path: Path, title: str = "",
     ax = fig.subplots()
     x = np.arange(steps)
     for g, colour in enumerate(group_colours(n_groups)):
-        mean = np.nanmean(frac[:, :, g], axis=0)
+        with warnings.catch_warnings():  # a group nobody is in: a NaN line, not drawn
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean = np.nanmean(frac[:, :, g], axis=0)
+            std = np.nanstd(frac[:, :, g], axis=0, ddof=1) if n_reps > 1 else None
         ax.plot(x, 100 * mean, color=colour, lw=2, label=plain(names[g]))
-        if n_reps > 1:
-            half = stdtrit(n_reps - 1, 0.975) * np.nanstd(
-                frac[:, :, g], axis=0, ddof=1) / np.sqrt(n_reps)
+        if std is not None:
+            half = stdtrit(n_reps - 1, 0.975) * std / np.sqrt(n_reps)
             ax.fill_between(x, 100 * (mean - half), 100 * (mean + half), color=colour,
                             alpha=0.2, lw=0)
     ax.set_xlabel("week")
