@@ -37,7 +37,7 @@ from diffusion_sim.capacity import (
     processes_bytes,
     replicate_bytes,
 )
-from diffusion_sim.errors import ResourceError
+from diffusion_sim.errors import ResourceError, ScenarioError
 from diffusion_sim.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -542,8 +542,8 @@ def test_the_estimate_grows_with_people_ties_workers_and_engine():
     assert (need.people, need.directed_ties) == (10**5, 8 * 10**5)
     ws = sc.with_overrides({"network.kind": "watts_strogatz", "network.mean_degree": 7.0})
     assert need_of(ws).directed_ties == 8 * 10**5  # lattice degree: nearest even
-    tiny = Scenario().with_overrides({"population.size": 3, "network.mean_degree": 50.0})
-    assert need_of(tiny).directed_ties == 6  # never more than n(n-1)
+    with pytest.raises(ScenarioError, match=r"mean degree 50 needs at least 51 people"):
+        Scenario().with_overrides({"population.size": 3, "network.mean_degree": 50.0})
 
 
 HOT = ("'intervention.seed_fraction': 0.5, 'decision.share_rate': 1.0, "

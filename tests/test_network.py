@@ -540,3 +540,68 @@ def test_compiled_builder_equals_the_reference(n, m, hub, fraction, seed):
     np.testing.assert_array_equal(a.strong, b.strong)
     assert (ca["self_loops"], ca["duplicates"]) == (cb["self_loops"], cb["duplicates"])
     assert r1.random() == r2.random()
+
+
+# ------------------------------------------------------------------ what can be asked of a generator
+@settings(max_examples=200, deadline=None)
+@given(n=st.integers(2, 400), k=st.floats(0.1, 60), h=st.floats(0, 1),
+       shares=st.lists(st.floats(0.01, 1), min_size=1, max_size=6),
+       kind=st.sampled_from(["erdos_renyi", "watts_strogatz", "barabasi_albert", "sbm"]))
+def test_a_degree_the_scenario_accepts_is_one_the_generator_need_not_cap(n, k, h, shares,
+                                                                         kind):
+    """degree_problem is None exactly when nothing would be capped: ER's and the SBM's
+    tie probabilities stay <= 1, the lattice degree and BA's m fit n people."""
+    from diffusion_sim.network.generators import _lattice_degree, degree_problem
+    from diffusion_sim.scenario import PopulationParams
+
+    total = sum(shares)
+    pop = PopulationParams(size=n, group_shares=tuple(x / total for x in shares))
+    sizes = pop.group_counts()
+    assert sizes.sum() == n
+    problem = degree_problem(n, sizes, kind, k, h)
+    if kind == "sbm":
+        p_in, p_out = sbm_probabilities(sizes, k, h)
+        fits = k <= n - 1 and _uncapped(sizes, k, h)
+        assert (problem is None) == fits, problem
+        if problem is None:
+            assert p_in <= 1 and p_out <= 1
+    elif kind == "watts_strogatz":
+        assert (problem is None) == (_lattice_degree(k) <= n - 1)
+    else:
+        assert (problem is None) == (k <= n - 1)
+        if problem is None and kind == "barabasi_albert":
+            assert max(1, round(k / 2)) < n
+
+
+def _uncapped(sizes, k, h):
+    sizes = np.asarray(sizes, float)
+    n = sizes.sum()
+    within = np.sum(sizes * (sizes - 1) / 2)
+    between = (n * n - np.sum(sizes**2)) / 2
+    ties = k * n / 2
+    inside = ties if between == 0 else 0.0 if within == 0 else h * ties
+    return inside <= within * (1 + 1e-12) and ties - inside <= between * (1 + 1e-12)
+
+
+def test_a_degree_that_cannot_be_is_refused_naming_why(tmp_path):
+    from diffusion_sim.errors import ScenarioError
+    from diffusion_sim.scenario import Scenario, load
+    from diffusion_sim.world import read_inputs
+
+    with pytest.raises(ScenarioError, match=r"network\.mean_degree: mean degree 50 needs at "
+                                            r"least 51 people .* but there are 10$"):
+        Scenario().with_overrides({"population.size": 10, "network.mean_degree": 50.0})
+    with pytest.raises(ScenarioError, match=r"mean degree 2 with homophily 0\.9 needs 9 ties "
+                       r"inside groups and 1 between them, but 10 people in groups of 2, 2, "
+                       r"2, 2, 2 have only 5 and 40 pairs"):
+        Scenario().with_overrides({"population.size": 10, "network.mean_degree": 2.0,
+                                   "network.homophily": 0.9})
+    ok = Scenario().with_overrides({"population.size": 10, "network.mean_degree": 2.0,
+                                    "network.homophily": 0.5})
+    assert ok.network.mean_degree == 2.0
+    # people from a node file: checked when the file is read, before any run
+    (tmp_path / "nodes.csv").write_text("id,group\na,1\nb,2\nc,3\n")
+    (tmp_path / "s.toml").write_text('name = "s"\n[population]\nnodes_file = "nodes.csv"\n')
+    with pytest.raises(NetworkInputError, match=r"nodes\.csv: network\.mean_degree of s: mean "
+                                                r"degree 10 needs at least 11 people"):
+        read_inputs(load(tmp_path / "s.toml"))

@@ -22,6 +22,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+import numpy as np
+
 from diffusion_sim.errors import ScenarioError
 from diffusion_sim.network.generators import NETWORK_KINDS
 from diffusion_sim.seeding import SEEDING_POLICIES
@@ -255,6 +257,19 @@ class PopulationParams(Params):
     @property
     def n_groups(self) -> int:
         return len(self.group_shares)
+
+    def group_counts(self, n: int | None = None) -> np.ndarray:
+        """Exact group sizes of ``n`` people (default ``size``) by the largest-remainder
+        rule, so a 20 % group of 2,000 people has exactly 400 (int64)."""
+        n = self.size if n is None else n
+        shares = np.asarray(self.group_shares, dtype=float)
+        raw = shares * n
+        sizes = np.floor(raw).astype(np.int64)
+        short = n - int(sizes.sum())
+        if short > 0:
+            order = np.argsort(-(raw - sizes), kind="stable")
+            sizes[order[:short]] += 1
+        return sizes
 
     @property
     def names(self) -> tuple[str, ...]:

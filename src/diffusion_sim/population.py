@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from diffusion_sim.parameters import LATE_TRAITS, TraitParams
+from diffusion_sim.parameters import LATE_TRAITS, PopulationParams, TraitParams
 from diffusion_sim.scenario import TRAITS, Scenario
 
 
@@ -47,20 +47,15 @@ class Population:
         return self.group.nbytes + self.access.nbytes + sum(a.nbytes for a in self.traits.values())
 
 
-def draw_groups(n: int, shares: tuple[float, ...], rng: np.random.Generator) -> np.ndarray:
+def draw_groups(pop: PopulationParams, n: int, rng: np.random.Generator) -> np.ndarray:
     """Assign ``n`` people to groups with exact sizes, in random order.
 
-    Group sizes follow ``shares`` by the largest-remainder rule (so a 20 % group of
-    2,000 people has exactly 400), then a random permutation decides who is where.
+    Group sizes follow the shares by the largest-remainder rule
+    (:meth:`~diffusion_sim.parameters.PopulationParams.group_counts`), then a random
+    permutation decides who is where.
     """
-    shares_a = np.asarray(shares, dtype=float)
-    raw = shares_a * n
-    sizes = np.floor(raw).astype(np.int64)
-    short = n - int(sizes.sum())
-    if short > 0:
-        order = np.argsort(-(raw - sizes), kind="stable")
-        sizes[order[:short]] += 1
-    group = np.repeat(np.arange(len(shares_a), dtype=np.int8), sizes)
+    sizes = pop.group_counts(n)
+    group = np.repeat(np.arange(sizes.size, dtype=np.int8), sizes)
     return rng.permutation(group)
 
 

@@ -36,6 +36,7 @@ import tomli_w
 from diffusion_sim.config import check_keys, did_you_mean, load_dict, set_dotted
 from diffusion_sim.draws import apply_draw, check_draws
 from diffusion_sim.errors import ScenarioError
+from diffusion_sim.network.generators import degree_problem
 from diffusion_sim.parameters import (
     AUDIENCES,
     AVOID,
@@ -108,6 +109,11 @@ class Scenario(Params):
             raise FieldError(f"digital_access.{exc.key}", exc.msg) from None
         self._check_strategies()
         self._check_intervention(G)
+        pop, net = self.population, self.network
+        problem = None if pop.nodes_file else degree_problem(  # else: when the file is read
+            pop.size, pop.group_counts(), net.kind, net.mean_degree, net.homophily)
+        if problem:
+            raise FieldError("network.mean_degree", problem)
         if self.parameters_from:
             self._check_draws()
 
@@ -525,25 +531,9 @@ def describe() -> list[dict[str, str]]:
 
 
 __all__ = [
-    "AUDIENCES",
-    "AVOID",
-    "DEFAULT_STRATEGIES",
-    "SHARING_STRATEGIES",
-    "STRATEGIES",
-    "TRAITS",
-    "TRAIT_DEFAULTS",
-    "AccessParams",
-    "DecisionParams",
-    "InterventionParams",
-    "NetworkParams",
-    "PopulationParams",
-    "Scenario",
-    "StrategyParams",
-    "TraitParams",
-    "TransmissionParams",
-    "default_referral_need",
-    "default_scenario",
-    "describe",
-    "load",
-    "save",
+    "AUDIENCES", "AVOID", "DEFAULT_STRATEGIES", "SHARING_STRATEGIES", "STRATEGIES",
+    "TRAITS", "TRAIT_DEFAULTS", "AccessParams", "DecisionParams", "InterventionParams",
+    "NetworkParams", "PopulationParams", "Scenario", "StrategyParams", "TraitParams",
+    "TransmissionParams", "default_referral_need", "default_scenario", "describe", "load",
+    "save"
 ]

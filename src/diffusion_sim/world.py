@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from diffusion_sim.errors import NetworkInputError
 from diffusion_sim.network import Network, build_network, load_edge_list, read_nodes_file
+from diffusion_sim.network.generators import degree_problem
 from diffusion_sim.population import Population, draw_groups, draw_population
 from diffusion_sim.scenario import TRAITS, Scenario
 from diffusion_sim.seeding import choose_seeds
@@ -107,7 +109,13 @@ def _read_files(sc: Scenario, rng: np.random.Generator
     read a file differently from the run."""
     nodes = None
     if sc.population.nodes_file:
-        nodes = read_nodes_file(sc.resolve_path(sc.population.nodes_file), sc.n_groups, TRAITS)
+        path = sc.resolve_path(sc.population.nodes_file)
+        nodes = read_nodes_file(path, sc.n_groups, TRAITS)
+        net = sc.network
+        problem = degree_problem(len(nodes.ids), np.bincount(nodes.group, minlength=sc.n_groups),
+                                 net.kind, net.mean_degree, net.homophily)
+        if problem:  # the scenario's own size was checked when it was made
+            raise NetworkInputError(f"{path}: network.mean_degree of {sc.name}: {problem}")
     if sc.network.kind != "edgelist":
         return None, None, nodes
     return load_edge_list(sc.resolve_path(sc.network.edges_file), sc.network.strong_threshold,
@@ -129,8 +137,7 @@ def build_world(scenario: Scenario, streams: RunStreams) -> World:
         if nodes is not None:
             group = nodes.group
         else:
-            group = draw_groups(sc.population.size, sc.population.group_shares,
-                                streams.population)
+            group = draw_groups(sc.population, sc.population.size, streams.population)
         net = build_network(sc.network, group, streams.network)
     given_traits = nodes.traits if nodes is not None else None
     given_access = nodes.access if nodes is not None else None

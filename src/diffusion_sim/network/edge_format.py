@@ -9,6 +9,7 @@ import math
 from pathlib import Path
 
 from diffusion_sim.errors import NetworkInputError
+from diffusion_sim.network.text import check_utf8
 
 #: Values of ``network.edges_header``: is the first line a header.
 HEADER_MODES = ("auto", "yes", "no")
@@ -64,6 +65,7 @@ def first_lines(path: Path) -> list[tuple[int, list[bytes]]]:
         for number, raw in enumerate(fh, 1):
             if number == 1 and raw.startswith(_BOM):
                 raw = raw[3:]
+            check_utf8(raw, path, number)  # a binary file is that, whatever '#' it holds
             text = uncomment(raw, path, number).strip()
             if text:
                 out.append((number, [f.strip() for f in text.split(b",")]))

@@ -16,6 +16,7 @@ Barabási–Albert (m = 10) ≈ 3.6 s, Watts–Strogatz ≈ 1.2 s; the adjacency
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -364,6 +365,35 @@ def sbm(
     if not srcs:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     return np.concatenate(srcs), np.concatenate(dsts)
+
+
+def degree_problem(n: int, sizes: np.ndarray, kind: str, mean_degree: float,
+                   homophily: float) -> str | None:
+    """Why a ``kind`` network of ``n`` people (``sizes`` per group) cannot have the
+    requested mean degree (and, for the SBM, homophily), or None if it can.
+
+    The generators cap what cannot be (a person has at most ``n − 1`` ties; a block
+    holds only so many pairs), which would give fewer ties, or less homophily, than
+    the scenario says, silently; the scenario is refused instead."""
+    if kind == "edgelist":
+        return None
+    k = _lattice_degree(mean_degree) if kind == "watts_strogatz" else mean_degree
+    if k > n - 1:
+        return (f"mean degree {mean_degree:g} needs at least {math.ceil(k) + 1:,} people "
+                f"(a person can have n - 1 ties), but there are {n:,}")
+    if kind != "sbm":
+        return None
+    sizes = np.asarray(sizes, dtype=float)
+    within = float(np.sum(sizes * (sizes - 1) / 2))
+    between = float((n * n - np.sum(sizes**2)) / 2)
+    ties = mean_degree * n / 2
+    inside = ties if between == 0 else 0.0 if within == 0 else homophily * ties
+    if inside > within * (1 + 1e-12) or ties - inside > between * (1 + 1e-12):
+        return (f"mean degree {mean_degree:g} with homophily {homophily:g} needs "
+                f"{inside:,.0f} ties inside groups and {ties - inside:,.0f} between them, "
+                f"but {n:,} people in groups of {', '.join(f'{x:,.0f}' for x in sizes)} "
+                f"have only {within:,.0f} and {between:,.0f} pairs")
+    return None
 
 
 # ---------------------------------------------------------------------- registry
