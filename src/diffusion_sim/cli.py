@@ -49,7 +49,6 @@ def _load_any(path: str) -> tuple[str, list]:
     """A scenario, comparison, sweep or calibration file (told apart by its
     [comparison], [sweep] or [calibration] table), loaded and checked; returns (a
     description, the scenarios it runs)."""
-    from diffusion_sim.calibrate.spec import load_calibration
     from diffusion_sim.compare import load_comparison
     from diffusion_sim.config import read_toml
     from diffusion_sim.robustness import load_robustness
@@ -66,6 +65,8 @@ def _load_any(path: str) -> tuple[str, list]:
                 f"{s['reps']} paired replications{more}",
                 [baseline, *scenarios, *_robustness_scenarios(baseline, robust)])
     if "calibration" in data:
+        from diffusion_sim.calibrate.spec import load_calibration  # scipy.stats: lazily
+
         cal = load_calibration(path)
         return (f"calibration {cal.name}: {cal.method}, {len(cal.priors)} parameters, "
                 f"{len(cal.targets)} targets", [cal.scenario])

@@ -189,9 +189,12 @@ def ordered_map(fn: Callable[[T], R], tasks: Iterable[T], pool: Executor | None,
     """
     if pool is None:
         return map(fn, tasks)
-    if ahead is None:
-        ahead = max(64, 4 * int(getattr(pool, "_max_workers", 0) or 0))
-    return _windowed(fn, iter(tasks), pool, ahead)
+    return _windowed(fn, iter(tasks), pool, _ahead(pool, ahead))
+
+
+def _ahead(pool: Executor, ahead: int | None) -> int:
+    """Tasks to keep in flight: ``ahead``, else 4 per worker and at least 64."""
+    return ahead or max(64, 4 * int(getattr(pool, "_max_workers", 0) or 0))
 
 
 def as_they_finish(fn: Callable[[T], R], tasks: Iterable[T], pool: Executor | None,
@@ -201,10 +204,8 @@ def as_they_finish(fn: Callable[[T], R], tasks: Iterable[T], pool: Executor | No
     if pool is None:
         yield from map(fn, tasks)
         return
-    if ahead is None:
-        ahead = max(64, 4 * int(getattr(pool, "_max_workers", 0) or 0))
     tasks = iter(tasks)
-    pending = {pool.submit(fn, t) for t in islice(tasks, ahead)}
+    pending = {pool.submit(fn, t) for t in islice(tasks, _ahead(pool, ahead))}
     try:
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)

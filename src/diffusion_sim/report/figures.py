@@ -82,8 +82,7 @@ def group_fractions(counts: Sequence[np.ndarray], columns: Sequence[str],
     (``counts[r][t, g, column]``, :attr:`~diffusion_sim.model.DiffusionModel.counts`)."""
     sizes = np.asarray(group_sizes, dtype=float)
     ever = np.stack([c[:, :, list(columns).index(measure)] for c in counts]).astype(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(sizes > 0, ever / np.where(sizes > 0, sizes, 1), np.nan)
+    return np.where(sizes > 0, ever / np.where(sizes > 0, sizes, 1), np.nan)
 
 
 def strategy_mix_figure(runs: Sequence[dict[str, Any]], strategies: Sequence[str],
