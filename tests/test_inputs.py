@@ -226,6 +226,9 @@ CASES = [
          "run: argument --reps: must be at least 1, got 0"),
     Case("--ci-width inf", "compare {d}/comparison.toml --ci-width inf --out {d}/out",
          "--ci-width: must be a positive number or a percentage like '10%', got 'inf'"),
+    Case("--ci-width with a measure twice", "compare {d}/comparison.toml --ci-width "
+         "engaged_final=5%,engaged_final=3% --out {d}/out",
+         "--ci-width: engaged_final: given twice; give one width per measure"),
     Case("--shard 4/4", "sweep {d}/spec.toml --shard 4/4 --out {d}/out",
          "--shard: need 0 <= I < N, got '4/4'"),
     Case("--max-memory lots", "run {d}/small.toml --max-memory lots --out {d}/out",

@@ -106,7 +106,9 @@ def parse_ci_width(spec: float | str | Mapping[str, Any], measures: Sequence[Mea
     if not items:
         raise ScenarioError(f"{where}: no measure named")
     out = []
-    for key, value in items:
+    for i, (key, value) in enumerate(items):
+        if any(k == key for k, _ in items[:i]):
+            raise ScenarioError(f"{where}: {key}: given twice; give one width per measure")
         if key not in by_key:
             raise ScenarioError(f"{where}: {key}: not a headline measure"
                                 f"{did_you_mean(key, list(by_key))}")
