@@ -152,6 +152,15 @@ CASES = [
          "{d}/hdr.csv: no people: the file has only its header",
          {"n.toml": SMALL + 'nodes_file = "hdr.csv"\n', "hdr.csv": "id,group\n"},
          no_out=None),
+    Case("semicolon-separated edge list", "validate {d}/net.toml",
+         "{d}/semi.csv:1: expected source,target (2 fields), got 1 fields (fields are "
+         "separated by commas; this line has semicolons)",
+         {"net.toml": edge_scenario("semi.csv"), "semi.csv": "a;b\nb;c\n"}, no_out=None),
+    Case("tab-separated node file", "validate {d}/n.toml",
+         "{d}/tabs.csv:1: missing column 'id' (header: id\\tgroup); columns are separated by "
+         "commas, this header has tabs",
+         {"n.toml": SMALL + 'nodes_file = "tabs.csv"\n', "tabs.csv": "id\tgroup\na\t1\n"},
+         no_out=None),
     Case("node file group out of range", "run {d}/net.toml --out {d}/out",
          "{d}/nodes6.csv:3: group '6' is not an integer from 1 to 5",
          {"net.toml": edge_scenario(nodes="nodes6.csv"), "nodes6.csv": "id,group\na,1\nb,6\n"}),

@@ -143,9 +143,12 @@ class _EdgeParser:
             fields = [f.strip() for f in text.split(b",")]
             if len(fields) != k:
                 want = "source,target,strength" if k == 3 else "source,target"
-                raise NetworkInputError(
-                    f"{path}:{line}: expected {want} ({k} fields), got {len(fields)} fields"
-                )
+                other = next((name for sep, name in ((b";", "semicolons"), (b"\t", "tabs"),
+                                                     (b" ", "spaces")) if sep in text), None)
+                hint = (f" (fields are separated by commas; this line has {other})"
+                        if other and len(fields) == 1 else "")
+                raise NetworkInputError(f"{path}:{line}: expected {want} ({k} fields), got "
+                                        f"{len(fields)} fields{hint}")
             if not fields[0] or not fields[1]:
                 raise NetworkInputError(f"{path}:{line}: empty id")
             if k == 3:

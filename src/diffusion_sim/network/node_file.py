@@ -75,8 +75,11 @@ def _columns(path: Path, header: list[str], optional: list[str]) -> tuple[dict[s
             col[name] = i
     for need in ("id", "group"):
         if need not in col:
+            sep = next((name for c, name in ((";", "semicolons"), ("\t", "tabs"))
+                        if len(header) == 1 and c in header[0]), None)
             raise NetworkInputError(
-                f"{path}:1: missing column '{need}' (header: {','.join(header)})")
+                f"{path}:1: missing column '{need}' (header: {','.join(header)})" +
+                (f"; columns are separated by commas, this header has {sep}" if sep else ""))
     ignored = []
     for i, h in enumerate(header):
         name = _column_name(h)
