@@ -168,6 +168,16 @@ CASES = [
          "{d}/nope.csv: no such file",
          {"net.toml": edge_scenario("nope.csv"),
           "c2.toml": '[comparison]\nbaseline = "small.toml"\n[scenarios.n]\nfile = "net.toml"\n'}),
+    # --- comparisons whose measures cannot be set against each other --------------------
+    Case("compare scenarios with other horizons", "compare {d}/small.toml {d}/long.toml "
+         "--out {d}/out", "cannot compare 'long' (9 weeks) with the baseline 'small' "
+         "(3 weeks): every measure is read at the last week",
+         {"long.toml": SMALL.replace('"small"', '"long"').replace("steps = 3", "steps = 9")}),
+    Case("validate a comparison with another number of groups", "validate {d}/c.toml",
+         "{d}/c.toml: cannot compare 'b' (2 groups) with the baseline 'small' (5 groups)",
+         {"c.toml": COMPARISON.replace('"transmission.reshare_prob" = 0.2',
+                                       '"population.group_shares" = [0.5, 0.5]')},
+         no_out=None),
     # --- comparison files: values of the wrong type, checked when read ---------------
     Case("comparison reps = 'ten'", "compare {d}/c.toml --out {d}/out",
          "{d}/c.toml: comparison.reps: must be an integer, got 'ten'",

@@ -187,8 +187,7 @@ def run_comparison(
     dupes = {n for n in names if names.count(n) > 1}
     if dupes:
         raise ScenarioError(f"scenario names must differ; repeated: {', '.join(sorted(dupes))}")
-    different_people(baseline, scenarios)  # refuses different numbers of groups
-    check_comparable(baseline, scenarios)  # parameter draws: the same for all, not changed
+    check_comparison(baseline, scenarios)
     comp = Comparison(name=name, baseline=baseline, scenarios=list(scenarios), seed=seed)
     targets: tuple[WidthTarget, ...] = () if ci_width is None else parse_ci_width(
         ci_width, comp.measures)
@@ -278,7 +277,28 @@ def load_comparison(path: str | Path) -> tuple[Scenario, list[Scenario], dict[st
         scenarios.append(sc)
     if not scenarios:
         raise ScenarioError(f"{path}: scenarios: no scenarios to compare with the baseline")
+    try:
+        check_comparison(baseline, scenarios)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{path}: {exc}") from None
     return baseline, scenarios, head
+
+
+def check_comparison(baseline: Scenario, scenarios: Sequence[Scenario]) -> None:
+    """Refuse (one line) scenarios whose measures cannot be set against the baseline's:
+    a different number of groups (:func:`people_differences`), a different horizon
+    (every measure is read at the last week, so 20 weeks against 40 would be a
+    difference of time, not of policy), or other parameter draws
+    (:func:`~diffusion_sim.draws.check_comparable`)."""
+    different_people(baseline, scenarios)  # refuses different numbers of groups
+    for sc in scenarios:
+        if sc.steps != baseline.steps:
+            raise ScenarioError(
+                f"cannot compare '{sc.name}' ({sc.steps} weeks) with the baseline "
+                f"'{baseline.name}' ({baseline.steps} weeks): every measure is read at the "
+                "last week, so the difference would be one of time, not of policy; give "
+                "every scenario the same steps")
+    check_comparable(baseline, scenarios)  # parameter draws: the same for all, not changed
 
 
 # ---------------------------------------------------------------------- same people?
