@@ -4,6 +4,7 @@ tidy numbers for programs; vector figures; colours a colour-blind reader can tel
 import csv
 import itertools
 import os
+import re
 import subprocess
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -159,6 +160,22 @@ def report(tmp_path_factory):
             base.with_overrides({"name": "broadcast", "intervention.broadcast_rate": 0.02})]
     comp = run_comparison(base, scen, reps=6, seed=3, workers=2)
     return comp, write_comparison_report(comp, out)
+
+
+def test_a_measure_undefined_in_every_run_shows_as_a_dash_not_nan(tmp_path):
+    """Nobody shares: unwanted disclosures per sharing act is 0/0 in every run. Every
+    table and sentence shows an en dash, never 'nan'."""
+    base = default_scenario().with_overrides({"name": "quiet", "population.size": 200,
+                                              "steps": 5, "decision.share_rate": 0.0})
+    other = base.with_overrides({"name": "other", "transmission.reshare_prob": 0.3})
+    comp = run_comparison(base, [other], reps=3, workers=1)
+    write_comparison_report(comp, tmp_path / "out")
+    for name in ("summary.md", "report.html"):
+        text = (tmp_path / "out" / name).read_text()
+        text = " ".join(w for w in text.split() if "base64" not in w)  # not the images
+        assert not re.search(r"[^a-z]nan[^a-z]", text.lower()), name
+    assert "unwanted disclosures per sharing act (–, 95 % CI –)" in (
+        tmp_path / "out" / "report.html").read_text()
 
 
 def test_the_page_opens_with_the_verdict_then_what_it_rests_on(report):

@@ -35,11 +35,12 @@ class Measure:
         """The unit of a difference of two values (percentages differ in points)."""
         return "percentage points" if self.unit == "%" else self.unit
 
-    def show(self, value: float) -> str:
-        """The value as displayed (an en dash for NaN)."""
+    def show(self, value: float, signed: bool = False) -> str:
+        """The value as displayed, with its sign when ``signed`` (a difference); an en
+        dash for NaN."""
         if value is None or not np.isfinite(value):
             return "–"
-        return f"{value * self.scale:.{self.digits}f}"
+        return f"{value * self.scale:{'+' if signed else ''}.{self.digits}f}"
 
 
 #: What each headline measure is, in words (``{group}``: the group's name).

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import html
+import math
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -172,7 +173,7 @@ def heat_html(rows: Sequence[dict[str, Any]], names: Sequence[str]) -> str:
             r = by[(name, key)]
             cell = f"{r['mean']:.1f} ({r['low']:.1f} to {r['high']:.1f})"
             if name != names[0]:
-                cell += f"; Δ {r['diff']:+.1f}"
+                cell += f"; Δ {r['diff']:+.1f}" if math.isfinite(r["diff"]) else "; Δ –"
             row[name.replace("_", " ")] = cell
         table.append(row)
     return html_table(table)

@@ -94,7 +94,7 @@ def summary_table(comp: Comparison, min_count: int = 10) -> list[dict[str, str]]
             if sc is not comp.baseline:
                 d = diffs[(sc.name, h.key)]
                 star = " ✱" if d["excludes_zero"] else ""
-                cell += (f"; Δ {d['difference'] * h.scale:+.{h.digits}f} "
+                cell += (f"; Δ {h.show(d['difference'], signed=True)} "
                          f"({_interval(h, d['diff_low'], d['diff_high'])}){star}")
             row[sc.name] = cell
         rows.append(row)

@@ -13,6 +13,7 @@ fewer unwanted disclosures. Sentences are plain text; :func:`verdict_html` marks
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -47,11 +48,16 @@ class Effect:
         return "unclear" if not self.clear else ("better" if self.better else "worse")
 
     def delta(self, digits: int = 1) -> str:
-        """The difference as shown, e.g. ``+16.6 pp`` or ``+0.035 per act``."""
+        """The difference as shown, e.g. ``+16.6 pp`` or ``+0.035 per act`` (an en dash
+        when it is not defined, e.g. no sharing acts to divide by)."""
+        if not math.isfinite(self.difference):
+            return "–"
         unit = "pp" if self.unit == "percentage points" else self.unit
         return f"{self.scale * self.difference:+.{digits}f} {unit}"
 
     def interval(self, digits: int = 1) -> str:
+        if not (math.isfinite(self.low) and math.isfinite(self.high)):
+            return "–"
         return f"{self.scale * self.low:.{digits}f} to {self.scale * self.high:.{digits}f}"
 
 
