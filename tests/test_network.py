@@ -579,8 +579,9 @@ def _uncapped(sizes, k, h):
     within = np.sum(sizes * (sizes - 1) / 2)
     between = (n * n - np.sum(sizes**2)) / 2
     ties = k * n / 2
-    inside = ties if between == 0 else 0.0 if within == 0 else h * ties
-    return inside <= within * (1 + 1e-12) and ties - inside <= between * (1 + 1e-12)
+    inside, outside = (ties, 0.0) if between == 0 else (0.0, ties) if within == 0 else (
+        h * ties, (1 - h) * ties)
+    return inside <= within * (1 + 1e-12) and outside <= between * (1 + 1e-12)
 
 
 def test_a_degree_that_cannot_be_is_refused_naming_why(tmp_path):

@@ -49,8 +49,8 @@ def _a(what: str) -> str:
     return f"{'an' if what[:1] in 'aeiou' else 'a'} {what}"
 
 
-def regular_file(path: Path, error: type[DiffusionSimError], what: str) -> int:
-    """The size of ``path``, a regular file; else one ``error`` naming it: missing, a
+def regular_file(path: Path, error: type[DiffusionSimError], what: str) -> os.stat_result:
+    """The ``os.stat`` of ``path``, a regular file; else one ``error`` naming it: missing, a
     folder (not a ``what``), or a device, pipe or socket (``/dev/zero`` or a named pipe
     would be read for ever; a file is read twice, to check it and to hash it)."""
     try:
@@ -63,7 +63,7 @@ def regular_file(path: Path, error: type[DiffusionSimError], what: str) -> int:
         raise error(f"{path}: is a folder, not {_a(what)}")
     if not stat.S_ISREG(st.st_mode):
         raise error(f"{path}: is a device, pipe or socket, not {_a(what)} (a regular file)")
-    return st.st_size
+    return st
 
 
 def read_text(path: Path, error: type[DiffusionSimError], what: str) -> str:
@@ -71,7 +71,7 @@ def read_text(path: Path, error: type[DiffusionSimError], what: str) -> str:
     it can fail is one ``error`` naming the file: missing, a folder or device (not a
     ``what``), over :data:`MAX_SETTINGS_BYTES`, unreadable, or bytes that are not
     UTF-8 (with the line of the first bad byte)."""
-    size = regular_file(path, error, what)
+    size = regular_file(path, error, what).st_size
     if size > MAX_SETTINGS_BYTES:
         raise error(f"{path}: {size / 2**20:.0f} MiB is too large for {_a(what)} (at most "
                     f"{MAX_SETTINGS_BYTES // 2**20} MiB); is it the right file?")

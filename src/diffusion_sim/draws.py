@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import csv
 import math
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -82,8 +81,7 @@ def read_draws(path: str | Path) -> Draws:
         ``FILE:LINE: what is wrong`` (missing file, bad header, non-numeric value).
     """
     path = Path(path)
-    regular_file(path, ScenarioError, "draws file (parameters_from)")
-    st = os.stat(path)
+    st = regular_file(path, ScenarioError, "draws file (parameters_from)")
     return _read(str(path), st.st_size, st.st_mtime_ns)
 
 

@@ -304,16 +304,26 @@ def sbm_probabilities(
     p_in, p_out : float
         Tie probability of a within-group and of a between-group pair, in [0, 1].
     """
+    inside, between, W, B = sbm_demand(sizes, mean_degree, homophily)
+    return (min(1.0, inside / W) if W else 0.0), (min(1.0, between / B) if B else 0.0)
+
+
+def sbm_demand(sizes: np.ndarray, mean_degree: float, homophily: float
+               ) -> tuple[float, float, float, float]:
+    """(expected ties inside groups, ties between groups, within-group pairs ``W``,
+    between-group pairs ``B``) of the homophilous SBM (:func:`sbm_probabilities`):
+    ``h · c · n / 2`` and ``(1 − h) · c · n / 2``, or all the ties on the only kind of
+    pair there is."""
     sizes = np.asarray(sizes, dtype=float)
     n = sizes.sum()
     W = float(np.sum(sizes * (sizes - 1) / 2))
     B = float((n * n - np.sum(sizes**2)) / 2)
     ties = mean_degree * n / 2
     if B == 0:
-        return (min(1.0, ties / W) if W else 0.0), 0.0
+        return ties, 0.0, W, B
     if W == 0:
-        return 0.0, min(1.0, ties / B)
-    return min(1.0, homophily * ties / W), min(1.0, (1 - homophily) * ties / B)
+        return 0.0, ties, W, B
+    return homophily * ties, (1 - homophily) * ties, W, B
 
 
 def sbm(
@@ -383,16 +393,12 @@ def degree_problem(n: int, sizes: np.ndarray, kind: str, mean_degree: float,
                 f"(a person can have n - 1 ties), but there are {n:,}")
     if kind != "sbm":
         return None
-    sizes = np.asarray(sizes, dtype=float)
-    within = float(np.sum(sizes * (sizes - 1) / 2))
-    between = float((n * n - np.sum(sizes**2)) / 2)
-    ties = mean_degree * n / 2
-    inside = ties if between == 0 else 0.0 if within == 0 else homophily * ties
-    if inside > within * (1 + 1e-12) or ties - inside > between * (1 + 1e-12):
+    inside, between, within, across = sbm_demand(sizes, mean_degree, homophily)
+    if inside > within * (1 + 1e-12) or between > across * (1 + 1e-12):
         return (f"mean degree {mean_degree:g} with homophily {homophily:g} needs "
-                f"{inside:,.0f} ties inside groups and {ties - inside:,.0f} between them, "
+                f"{inside:,.0f} ties inside groups and {between:,.0f} between them, "
                 f"but {n:,} people in groups of {', '.join(f'{x:,.0f}' for x in sizes)} "
-                f"have only {within:,.0f} and {between:,.0f} pairs")
+                f"have only {within:,.0f} and {across:,.0f} pairs")
     return None
 
 
