@@ -21,6 +21,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -764,9 +765,11 @@ _VALUES = ['"text"', "-1", "-1e308", "1e308", "nan", "inf", "-inf", "0", "999999
            "[]", "{}", "true", '""', "[1, 2]", '"../../nope.toml"']
 
 
-def mutate(text: str, ops: list[tuple[int, int, int]], noise: bytes) -> bytes:
-    """Apply (op, line, value) edits: delete / duplicate a line, replace its value,
-    insert random bytes, or truncate."""
+def mutate(text: str, ops: list[tuple[int, int, int]], noise: bytes,
+           change: Callable[[int, str, int], str], spread: int = 7) -> bytes:
+    """Apply (op, line, value) edits: delete (0) or duplicate (1) a line, or
+    ``change(op, line, value)`` it (2, 3); then insert the ``noise`` bytes at an offset
+    set by ``spread``."""
     lines = text.splitlines()
     for op, at, value in ops:
         if not lines:
@@ -776,16 +779,21 @@ def mutate(text: str, ops: list[tuple[int, int, int]], noise: bytes) -> bytes:
             del lines[i]
         elif op == 1:
             lines.insert(i, lines[i])
-        elif op == 2 and "=" in lines[i]:
-            key = lines[i].split("=", 1)[0]
-            lines[i] = f"{key}= {_VALUES[value % len(_VALUES)]}"
-        elif op == 3:
-            lines[i] = lines[i][: value % (len(lines[i]) + 1)]
+        else:
+            lines[i] = change(op, lines[i], value)
     data = "\n".join(lines).encode() + b"\n"
     if noise:
-        cut = len(noise) * 7 % (len(data) + 1)
+        cut = len(noise) * spread % (len(data) + 1)
         data = data[:cut] + noise + data[cut:]
     return data
+
+
+def toml_change(op: int, line: str, value: int) -> str:
+    """Replace a key's value (2) or truncate the line (3)."""
+    if op == 2:
+        return (f"{line.split('=', 1)[0]}= {_VALUES[value % len(_VALUES)]}" if "=" in line
+                else line)
+    return line[: value % (len(line) + 1)]
 
 
 @pytest.fixture(scope="module")
@@ -823,7 +831,7 @@ SOURCES = {"scenario": "scenarios/baseline.toml", "comparison": "policy_comparis
 def test_validate_mutated_toml_is_ok_or_one_line(tree, capsys, kind, ops, noise):
     src = tree / SOURCES[kind]
     target = src.with_name(f"mutated_{kind}.toml")
-    target.write_bytes(mutate(src.read_text(), ops, noise))
+    target.write_bytes(mutate(src.read_text(), ops, noise, toml_change))
     assert_one_line_or_ok(["validate", str(target)], capsys)
 
 
@@ -841,30 +849,21 @@ def csv_text(rows: int, seed: int, nodes: bool) -> str:
 _CSV_VALUES = ["", "-1", "nan", "2.5", "x", "99", '"', ",", "\t", "é", "\x00"]
 
 
+def csv_change(op: int, line: str, value: int) -> str:
+    """Replace a field (2) or add empty fields (3)."""
+    if op == 2:
+        cells = line.split(",")
+        cells[value % len(cells)] = _CSV_VALUES[value % len(_CSV_VALUES)]
+        return ",".join(cells)
+    return line + "," * (value % 3)
+
+
 @settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(nodes=st.booleans(), seed=st.integers(0, 10**6), rows=st.integers(0, 30),
        edits=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 99), st.integers(0, 99)),
                       max_size=4), noise=NOISE)
 def test_validate_mutated_csv_is_ok_or_one_line(tree, capsys, nodes, seed, rows, edits, noise):
-    lines = csv_text(rows, seed, nodes).splitlines()
-    for op, at, value in edits:
-        if not lines:
-            break
-        i = at % len(lines)
-        if op == 0:
-            del lines[i]
-        elif op == 1:
-            lines.insert(i, lines[i])
-        elif op == 2:
-            cells = lines[i].split(",")
-            cells[value % len(cells)] = _CSV_VALUES[value % len(_CSV_VALUES)]
-            lines[i] = ",".join(cells)
-        else:
-            lines[i] += "," * (value % 3)
-    data = "\n".join(lines).encode() + b"\n"
-    if noise:
-        cut = len(noise) * 13 % (len(data) + 1)
-        data = data[:cut] + noise + data[cut:]
+    data = mutate(csv_text(rows, seed, nodes), edits, noise, csv_change, spread=13)
     folder = tree / "csv"
     folder.mkdir(exist_ok=True)
     (folder / "data.csv").write_bytes(data)
