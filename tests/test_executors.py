@@ -16,9 +16,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import os
 import random
-import shutil
 import subprocess
 import sys
 import time
@@ -31,10 +29,10 @@ from diffusion_sim.compare import run_comparison
 from diffusion_sim.replicate import as_they_finish, ordered_map
 from diffusion_sim.scenario import load
 from diffusion_sim.sweep import run_sweep
+from hpc_tools import REQUIRED, need
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "experiments" / "sweeps" / "hpc_example.toml"
-REQUIRED = os.environ.get("DIFFUSION_SIM_REQUIRE_HPC") == "1"
 SMALL = {"population.size": 300, "steps": 10}
 
 
@@ -99,17 +97,6 @@ def test_a_plain_process_pool_gives_the_same_bytes(serial, tmp_path):
     with ProcessPoolExecutor(2) as pool:  # no mp_context: the global default
         assert comparison_digest(pool) == serial["comparison"]
         assert sweep_digest(pool, tmp_path / "out") == serial["sweep"]
-
-
-def need(tool: str) -> str:
-    path = shutil.which(tool) or (str(Path(sys.executable).parent / tool)
-                                  if (Path(sys.executable).parent / tool).exists() else None)
-    if path is None:
-        msg = f"{tool} not found (pip install 'diffusion-sim[mpi]')"
-        if REQUIRED:
-            pytest.fail(f"DIFFUSION_SIM_REQUIRE_HPC=1 but {msg}")
-        pytest.skip(msg)
-    return path
 
 
 @pytest.mark.hpc

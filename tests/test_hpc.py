@@ -12,7 +12,6 @@ space, a quote, ``#`` and ``%``.
 
 import os
 import shlex
-import shutil
 import stat
 import subprocess
 import sys
@@ -20,24 +19,18 @@ from pathlib import Path
 
 import pytest
 
+import hpc_tools
 from diffusion_sim.cli import main
 from diffusion_sim.hpc import write_slurm_scripts
 from diffusion_sim.sweep import run_sweep
+from hpc_tools import REQUIRED
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "experiments" / "sweeps" / "hpc_example.toml"
-REQUIRED = os.environ.get("DIFFUSION_SIM_REQUIRE_HPC") == "1"
-BIN = Path(sys.executable).parent
 
 
 def need(tool: str) -> str:
-    path = shutil.which(tool) or (str(BIN / tool) if (BIN / tool).exists() else None)
-    if path is None:
-        msg = f"{tool} not found (start Slurm / pip install 'diffusion-sim[mpi]')"
-        if REQUIRED:
-            pytest.fail(f"DIFFUSION_SIM_REQUIRE_HPC=1 but {msg}")
-        pytest.skip(msg)
-    return path
+    return hpc_tools.need(tool, "start Slurm / pip install 'diffusion-sim[mpi]'")
 
 
 def need_slurm() -> None:
