@@ -51,12 +51,13 @@ def _load_any(path: str) -> tuple[str, list]:
     description, the scenarios it runs)."""
     from diffusion_sim.compare import load_comparison
     from diffusion_sim.config import read_toml
-    from diffusion_sim.robustness import load_robustness
     from diffusion_sim.scenario import load
     from diffusion_sim.sweep import load_spec
 
     data = read_toml(path)
     if "comparison" in data:
+        from diffusion_sim.robustness import load_robustness  # scipy.stats.qmc: lazily
+
         baseline, scenarios, s = load_comparison(path)
         robust = load_robustness(path, baseline, scenarios, s["seed"])
         more = (f"; robustness: {robust.points:,} settings of {len(robust.ranges)} "
